@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using FormFollowsFunction.Architectures.Description;
+
+namespace FormFollowsFunction.Architectures.Catalog;
+
+/// <summary>A model the suite can build: a reference network or a pattern at a depth and width.</summary>
+public sealed record ModelDefinition(string Id, string Family, int? Depth, double? Width, Func<InputSpec, Network> Builder)
+{
+    public bool IsReference => Depth is null;
+
+    public Network Build(InputSpec input) => Builder(input);
+}
+
+/// <summary>A model identifier that names nothing the catalog knows, or is malformed; the message says how to fix it.</summary>
+public sealed class UnknownModelException(string message) : Exception(message);
+
+/// <summary>
+/// Resolves model identifiers (<c>resnet50</c>, <c>dwbottleneck-d6-w0.5</c>) to definitions.
+/// New architectures plug in by being listed in <see cref="Default"/>.
+/// </summary>
+public sealed partial class ModelCatalog
+{
+    private readonly Dictionary<string, IArchitecturePattern> _patterns;
+    private readonly Dictionary<string, IReferenceNetwork> _references;
+
+    public ModelCatalog(IEnumerable<IArchitecturePattern> patterns, IEnumerable<IReferenceNetwork> references)
+    {
+        _patterns = patterns.ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
+        _references = references.ToDictionary(r => r.Name, StringComparer.OrdinalIgnoreCase);
+    }
+
+    public IReadOnlyCollection<IArchitecturePattern> Patterns => _patterns.Values;
+
+    public IReadOnlyCollection<IReferenceNetwork> References => _references.Values;
+
+    public IArchitecturePattern Pattern(string name) => _patterns.TryGetValue(name, out var p)
+        ? p
+        : throw new UnknownModelException($"unknown pattern '{name}'; known patterns: {string.Join(", ", _patterns.Keys)}");
+
+    /// <summary>The canonical identifier of a pattern instance, for example <c>residual-d8-w1.0</c>.</summary>
+    public static string PatternId(string pattern, int depth, double width) =>
+        $"{pattern.ToLowerInvariant()}-d{depth}-w{FormatWidth(width)}";
+
+    /// <summary>Width with at least one decimal and no more than needed: 1.0, 0.5, 0.25, 1.75.</summary>
+    public static string FormatWidth(double width) => width.ToString("0.0##", CultureInfo.InvariantCulture);
+
+    public ModelDefinition Resolve(string id)
+    {
+        if (string.IsNullOrWhiteSpace(id)) throw new UnknownModelException("empty model identifier; run 'fff list' to see the models");
+        id = id.Trim();
+        if (_references.TryGetValue(id, out var reference))
+            return new ModelDefinition(reference.Name, "reference", null, null, reference.Build);
+
+        var match = PatternIdSyntax().Match(id);
+        if (!match.Success)
+        {
+            string hint = _patterns.ContainsKey(id)
+                ? $"'{id}' is a pattern: give a depth and a width, for example {PatternId(id, 8, 1.0)}"
+                : $"known reference networks: {string.Join(", ", _references.Keys)}; patterns are written PATTERN-dDEPTH-wWIDTH, for example {PatternId(_patterns.Keys.FirstOrDefault() ?? "residual", 8, 1.0)}";
+            throw new UnknownModelException($"unknown model '{id}'; {hint}");
+        }
+
+        var pattern = Pattern(match.Groups["pattern"].Value);
+        if (!int.TryParse(match.Groups["depth"].Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int depth) || depth <= 0)
+            throw new UnknownModelException($"model '{id}': depth must be a positive whole number of blocks, got '{match.Groups["depth"].Value}'");
+        if (!double.TryParse(match.Groups["width"].Value, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out double width)
+            || !(width > 0) || double.IsInfinity(width))
+            throw new UnknownModelException($"model '{id}': width must be a positive number such as 0.5 or 1.0, got '{match.Groups["width"].Value}'");
+
+        string canonical = PatternId(pattern.Name, depth, width);
+        return new ModelDefinition(canonical, pattern.Name, depth, width, input => pattern.Build(canonical, depth, width, input));
+    }
+
+    [GeneratedRegex(@"^(?<pattern>[A-Za-z][A-Za-z0-9_]*)-d(?<depth>[^-]*(?:-\d+)?)-w(?<width>.+)$")]
+    private static partial Regex PatternIdSyntax();
+}

@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Text;
+using CsvHelper;
+using CsvHelper.Configuration;
+using CsvHelper.TypeConversion;
+
+namespace FormFollowsFunction.Results;
+
+/// <summary>Reads and writes <c>results.csv</c> through CsvHelper, invariant culture, RFC 4180.</summary>
+public static class ResultsCsv
+{
+    /// <summary>Columns a file must have to be read as results; the rest may be missing (older files) and read as empty.</summary>
+    public static readonly IReadOnlyList<string> RequiredColumns =
+        ["run_id", "backend", "model", "threads", "batch", "resolution", "status", "median_ms"];
+
+    internal static CsvConfiguration Configuration(bool hasHeader = true) => new(CultureInfo.InvariantCulture)
+    {
+        HasHeaderRecord = hasHeader,
+        NewLine = "\n",
+        MissingFieldFound = null,
+        HeaderValidated = null,
+    };
+
+    internal static void ApplyConventions(CsvContext context)
+    {
+        var timestamp = new TypeConverterOptions
+        {
+            Formats = ["yyyy-MM-ddTHH:mm:ss.fffZ"],
+            DateTimeStyle = DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal,
+        };
+        context.TypeConverterOptionsCache.AddOptions<DateTime>(timestamp);
+        // Round-trip doubles exactly: a report rebuilt from the file sees the numbers that were measured.
+        context.TypeConverterOptionsCache.AddOptions<double>(new TypeConverterOptions { Formats = ["R"] });
+        context.TypeConverterOptionsCache.AddOptions<double?>(new TypeConverterOptions { Formats = ["R"] });
+    }
+
+    /// <summary>The header line, as written at the top of a new file.</summary>
+    public static string HeaderLine()
+    {
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        using var csv = new CsvWriter(text, Configuration());
+        ApplyConventions(csv.Context);
+        csv.WriteHeader<ResultRow>();
+        csv.NextRecord();
+        csv.Flush();
+        return text.ToString();
+    }
+
+    /// <summary>One row as a complete CSV line (with its newline), so that it can be appended in one write.</summary>
+    public static string FormatRow(ResultRow row)
+    {
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        using var csv = new CsvWriter(text, Configuration(hasHeader: false));
+        ApplyConventions(csv.Context);
+        csv.WriteRecord(row);
+        csv.NextRecord();
+        csv.Flush();
+        return text.ToString();
+    }
+
+    public static IReadOnlyList<ResultRow> Read(string path)
+    {
+        if (!File.Exists(path)) throw new ResultsFormatException($"{path}: no such results file");
+        using var reader = new StreamReader(path, Encoding.UTF8);
+        using var csv = new CsvReader(reader, Configuration());
+        ApplyConventions(csv.Context);
+        try
+        {
+            if (!csv.Read() || !csv.ReadHeader())
+                throw new ResultsFormatException($"{path} is empty; expected a FormFollowsFunction results.csv with a header line");
+            var header = csv.HeaderRecord ?? [];
+            var missing = RequiredColumns.Where(c => !header.Contains(c)).ToList();
+            if (missing.Count > 0)
+                throw new ResultsFormatException(
+                    $"{path} is not a FormFollowsFunction results file: missing column(s) {string.Join(", ", missing)}");
+            var rows = new List<ResultRow>();
+            while (csv.Read())
+            {
+                if (csv.Parser.Record is { Length: 1 } only && string.IsNullOrWhiteSpace(only[0])) continue;
+                rows.Add(csv.GetRecord<ResultRow>());
+            }
+            return rows;
+        }
+        catch (CsvHelperException e)
+        {
+            int line = e.Context?.Parser?.RawRow ?? 0;
+            string message = e.InnerException?.Message ?? e.Message.Split('\n')[0];
+            throw new ResultsFormatException($"{path} line {line}: cannot read a results row ({message.Trim()})");
+        }
+    }
+}
+
+/// <summary>
+/// Appends result rows to a results file, one complete line per write, flushed to disk before
+/// <see cref="Append"/> returns: a process killed at any moment leaves every finished row and at
+/// most one torn line, which <see cref="RepairTornLine"/> removes on resume.
+/// </summary>
+public sealed class ResultsCsvWriter : IDisposable
+{
+    private readonly FileStream _file;
+
+    public ResultsCsvWriter(string path)
+    {
+        Path = path;
+        bool isNew = !File.Exists(path) || new FileInfo(path).Length == 0;
+        if (!isNew) RepairTornLine(path);
+        // No managed buffer: each Append is one write(2) in O_APPEND mode.
+        _file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 0);
+        if (isNew) WriteLine(ResultsCsv.HeaderLine());
+    }
+
+    public string Path { get; }
+
+    public void Append(ResultRow row) => WriteLine(ResultsCsv.FormatRow(row));
+
+    private void WriteLine(string line)
+    {
+        _file.Write(Encoding.UTF8.GetBytes(line));
+        _file.Flush(flushToDisk: true);
+    }
+
+    /// <summary>Drops a last line that has no newline (a write cut short); returns whether one was dropped.</summary>
+    public static bool RepairTornLine(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+        if (file.Length == 0) return false;
+        long position = file.Length;
+        var one = new byte[1];
+        file.Position = position - 1;
+        file.ReadExactly(one);
+        if (one[0] == (byte)'\n') return false;
+        while (position > 0)
+        {
+            file.Position = position - 1;
+            file.ReadExactly(one);
+            if (one[0] == (byte)'\n') break;
+            position--;
+        }
+        file.SetLength(position);
+        return true;
+    }
+
+    public void Dispose() => _file.Dispose();
+}

@@ -1,0 +1,49 @@
+namespace FormFollowsFunction.Results;
+
+/// <summary>
+/// The layout of one run folder: <c>results.csv</c>, <c>manifest.json</c>, exported models,
+/// reference outputs, raw samples and worker logs. Reports read nothing else.
+/// </summary>
+public sealed class RunFolder(string path)
+{
+    public const string ResultsFileName = "results.csv";
+    public const string ManifestFileName = "manifest.json";
+
+    public string Path { get; } = System.IO.Path.GetFullPath(path);
+
+    public string ResultsFile => System.IO.Path.Combine(Path, ResultsFileName);
+
+    public string ManifestFile => System.IO.Path.Combine(Path, ManifestFileName);
+
+    /// <summary>ONNX files and their JSON sidecars, one per model, resolution and batch.</summary>
+    public string ModelsFolder => System.IO.Path.Combine(Path, "models");
+
+    /// <summary>Reference outputs that every backend's output is compared with.</summary>
+    public string ReferencesFolder => System.IO.Path.Combine(Path, "references");
+
+    /// <summary>Raw per-iteration latencies, when asked for.</summary>
+    public string SamplesFolder => System.IO.Path.Combine(Path, "samples");
+
+    public string LogsFolder => System.IO.Path.Combine(Path, "logs");
+
+    public bool Exists => File.Exists(ManifestFile);
+
+    public RunManifest ReadManifest()
+    {
+        if (!File.Exists(ManifestFile))
+            throw new ResultsFormatException($"{Path} is not a run folder: it has no {ManifestFileName}");
+        return RunManifest.FromJson(File.ReadAllText(ManifestFile), ManifestFile);
+    }
+
+    /// <summary>Writes the manifest atomically (write beside, then rename), so a reader never sees half of it.</summary>
+    public void WriteManifest(RunManifest manifest)
+    {
+        Directory.CreateDirectory(Path);
+        string temp = ManifestFile + ".tmp";
+        File.WriteAllText(temp, manifest.ToJson());
+        File.Move(temp, ManifestFile, overwrite: true);
+    }
+
+    public IReadOnlyList<ResultRow> ReadResults() =>
+        File.Exists(ResultsFile) ? ResultsCsv.Read(ResultsFile) : [];
+}

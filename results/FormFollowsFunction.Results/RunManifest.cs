@@ -1,0 +1,62 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace FormFollowsFunction.Results;
+
+/// <summary>
+/// <c>manifest.json</c> of a run folder: what ran, where, with which versions and configuration.
+/// Written once when the run starts (and again when it ends); results rows refer to it by run id.
+/// </summary>
+public sealed record RunManifest
+{
+    public const int CurrentSchemaVersion = 1;
+
+    public int SchemaVersion { get; init; } = CurrentSchemaVersion;
+    public string RunId { get; init; } = "";
+    public DateTime CreatedUtc { get; init; }
+    public DateTime? FinishedUtc { get; init; }
+    public string Tool { get; init; } = "FormFollowsFunction";
+    public string ToolVersion { get; init; } = "";
+    public string GitCommit { get; init; } = "";
+    public string CommandLine { get; init; } = "";
+    public MachineFingerprint Machine { get; init; } = new();
+
+    /// <summary>Component versions by name: dotnet, torchsharp, libtorch, onnxruntime, ...</summary>
+    public IReadOnlyDictionary<string, string> Versions { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Backends as probed at the start: name → "available" or the reason it is not.</summary>
+    public IReadOnlyDictionary<string, string> Backends { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The sweep configuration exactly as run (resume refuses a different one).</summary>
+    public JsonObject Configuration { get; init; } = new();
+
+    public static JsonSerializerOptions JsonOptions { get; } = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    public static RunManifest FromJson(string json, string path)
+    {
+        RunManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<RunManifest>(json, JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            throw new ResultsFormatException($"{path} is not a valid run manifest: {e.Message}");
+        }
+        if (manifest is null || string.IsNullOrEmpty(manifest.RunId))
+            throw new ResultsFormatException($"{path} is not a FormFollowsFunction run manifest (no run_id)");
+        if (manifest.SchemaVersion > CurrentSchemaVersion)
+            throw new ResultsFormatException($"{path} has manifest schema {manifest.SchemaVersion}, newer than this program's {CurrentSchemaVersion}; update FormFollowsFunction");
+        return manifest;
+    }
+}
