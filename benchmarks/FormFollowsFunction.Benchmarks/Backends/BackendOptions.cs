@@ -1,0 +1,44 @@
+namespace FormFollowsFunction.Benchmarks.Backends;
+
+/// <summary>
+/// Per-backend settings from the sweep configuration (<c>backend_options:</c> in YAML). Every field is
+/// optional; what is not set takes the documented default. Recorded in the run manifest.
+/// </summary>
+public sealed record BackendOptions
+{
+    /// <summary>ONNX Runtime backends: the native <c>libonnxruntime.so</c> to load (else the backend's environment variable, else the stock CPU build).</summary>
+    public string? Library { get; init; }
+
+    /// <summary>ONNX Runtime graph optimisation level: disabled, basic, extended or all (the default).</summary>
+    public string? GraphOptimization { get; init; }
+
+    /// <summary>ort-openvino: OpenVINO device type (CPU, GPU, GPU.0, NPU ...; default CPU). CUDA backends: device index (default 0).</summary>
+    public string? Device { get; init; }
+
+    /// <summary>ort-openvino: inference precision (default FP32, so results compare with the float32 reference).</summary>
+    public string? Precision { get; init; }
+
+    public static BackendOptions None { get; } = new();
+}
+
+public enum GraphOptimization
+{
+    Disabled,
+    Basic,
+    Extended,
+    All,
+}
+
+public static class GraphOptimizationNames
+{
+    public const GraphOptimization Default = GraphOptimization.All;
+
+    public static GraphOptimization Parse(string? text) => text switch
+    {
+        null or "" => Default,
+        _ when Enum.TryParse<GraphOptimization>(text, ignoreCase: true, out var level) && Enum.IsDefined(level) => level,
+        _ => throw new ArgumentException($"unknown graph optimisation level '{text}'; use disabled, basic, extended or all"),
+    };
+
+    public static string ToColumn(this GraphOptimization level) => level.ToString().ToLowerInvariant();
+}

@@ -1,0 +1,43 @@
+namespace FormFollowsFunction.Benchmarks.Backends;
+
+/// <summary>
+/// Whether a backend can run on this machine, probed in a worker process (each ONNX Runtime
+/// provider lives in its own native library, and a process can load only one).
+/// </summary>
+/// <param name="Reason">Why it is unavailable and how to enable it; null when available.</param>
+public sealed record BackendProbe(string Backend, bool Available, string Version, string Device, string? Reason)
+{
+    public static BackendProbe Unavailable(BackendDescriptor backend, string reason) =>
+        new(backend.Name, false, "", "", reason);
+}
+
+/// <summary>What a backend needs to load one model: the description (TorchSharp), the ONNX file (ONNX Runtime), and the input.</summary>
+public sealed record ModelArtifacts(
+    FormFollowsFunction.Architectures.Description.Network Network,
+    int Seed,
+    string OnnxPath,
+    float[] Input);
+
+/// <summary>
+/// One inference engine configured for one backend, inside a worker process.
+/// <see cref="Load"/> is timed as the cell's compile time (session creation, graph optimisation,
+/// module construction); the returned model owns every native handle it created.
+/// </summary>
+public interface IInferenceBackend
+{
+    BackendDescriptor Descriptor { get; }
+
+    BackendProbe Probe();
+
+    ILoadedModel Load(ModelArtifacts model, int threads);
+}
+
+/// <summary>A model ready to run with its input bound and, where the API allows, its output pre-allocated.</summary>
+public interface ILoadedModel : IDisposable
+{
+    /// <summary>Runs one inference and copies the output out (first inference and parity check).</summary>
+    float[] RunAndFetchOutput();
+
+    /// <summary>Runs one inference on the bound input, allocating nothing the engine does not need: the timed call.</summary>
+    void Run();
+}

@@ -1,0 +1,75 @@
+using FormFollowsFunction.Benchmarks.Backends;
+using FormFollowsFunction.Benchmarks.Timing;
+
+namespace FormFollowsFunction.Benchmarks.Sweeps;
+
+/// <summary>How each backend's output is checked against the reference output.</summary>
+/// <param name="Reference">Backend whose output is the reference (torch-cpu); if it cannot run a model, the first backend that can (ort-cpu next) takes its place, and the row says which.</param>
+/// <param name="Tolerance">Largest relative L2 error accepted: ||y - y_ref||₂ / ||y_ref||₂.</param>
+public sealed record ParitySettings(string Reference = "torch-cpu", double Tolerance = 1e-3);
+
+/// <summary>
+/// Everything that decides what a sweep measures and how: models (reference names and pattern
+/// grids), backends, threads, batch sizes, resolutions, seed, timing policy, parity check, counters.
+/// Built from a preset, a YAML file and command-line flags (in that order of precedence, lowest first),
+/// recorded in the run manifest, and compared on resume.
+/// </summary>
+public sealed record SweepConfiguration
+{
+    /// <summary>The preset the configuration started from (quick, paper), for the record.</summary>
+    public string Preset { get; init; } = "";
+
+    /// <summary>Reference networks and pattern identifiers, e.g. resnet50, residual-d8-w1.0.</summary>
+    public IReadOnlyList<string> Models { get; init; } = [];
+
+    /// <summary>Patterns crossed with <see cref="Depths"/> and <see cref="Widths"/>.</summary>
+    public IReadOnlyList<string> Patterns { get; init; } = [];
+
+    public IReadOnlyList<int> Depths { get; init; } = [];
+
+    public IReadOnlyList<double> Widths { get; init; } = [];
+
+    /// <summary>Backends to measure; those unavailable on the machine are listed at the start and skipped.</summary>
+    public IReadOnlyList<string> Backends { get; init; } = [];
+
+    /// <summary>Intra-op thread counts, the same for every backend. Empty means the machine's physical cores.</summary>
+    public IReadOnlyList<int> Threads { get; init; } = [];
+
+    public IReadOnlyList<int> Batch { get; init; } = [1];
+
+    public IReadOnlyList<int> Resolution { get; init; } = [224];
+
+    /// <summary>Seed of weights and inputs.</summary>
+    public int Seed { get; init; } = 42;
+
+    public TimingPolicy Timing { get; init; } = new();
+
+    /// <summary>A worker that runs longer than this is killed and its cell recorded as <c>timeout</c>.</summary>
+    public double CellTimeoutSeconds { get; init; } = 600;
+
+    public ParitySettings Parity { get; init; } = new();
+
+    /// <summary>Counter events to read around the measured iterations: "default", "none", or event names (see docs/counters.md).</summary>
+    public IReadOnlyList<string> Counters { get; init; } = ["default"];
+
+    /// <summary>Write each cell's raw latencies to samples/ (needed by <c>fff compare</c>'s Mann-Whitney test).</summary>
+    public bool KeepSamples { get; init; }
+
+    /// <summary>Pin each worker to the first <c>threads</c> logical CPUs.</summary>
+    public bool Pin { get; init; }
+
+    public IReadOnlyDictionary<string, BackendOptions> BackendOptions { get; init; } = new Dictionary<string, BackendOptions>();
+
+    public BackendOptions OptionsFor(string backend) =>
+        BackendOptions.TryGetValue(backend, out var options) ? options : FormFollowsFunction.Benchmarks.Backends.BackendOptions.None;
+
+    /// <summary>Every model identifier the sweep covers: the listed models, then the pattern grid.</summary>
+    public IEnumerable<string> ModelIdentifiers()
+    {
+        foreach (var model in Models) yield return model;
+        foreach (var pattern in Patterns)
+            foreach (var depth in Depths)
+                foreach (var width in Widths)
+                    yield return Architectures.Catalog.ModelCatalog.PatternId(pattern, depth, width);
+    }
+}

@@ -1,0 +1,71 @@
+using FormFollowsFunction.Architectures.Catalog;
+using FormFollowsFunction.Benchmarks.Backends;
+
+namespace FormFollowsFunction.Benchmarks.Sweeps;
+
+/// <summary>
+/// Checks a configuration before anything runs, so that a sweep never starts only to fail on its
+/// hundredth cell, and fills in what depends on the machine (default thread count).
+/// </summary>
+public static class SweepConfigurationValidator
+{
+    /// <summary>Returns the configuration with machine-dependent defaults made explicit; throws a one-line error otherwise.</summary>
+    public static SweepConfiguration Resolve(SweepConfiguration configuration, ModelCatalog catalog, int physicalCores)
+    {
+        void Require(bool condition, string message)
+        {
+            if (!condition) throw new SweepConfigurationException(message);
+        }
+
+        Require(configuration.Models.Count > 0 || configuration.Patterns.Count > 0,
+            "nothing to measure: give --models and/or --patterns (with --depths and --widths), or a preset");
+        if (configuration.Patterns.Count > 0)
+        {
+            Require(configuration.Depths.Count > 0, "--patterns needs --depths (for example --depths 2,4,8)");
+            Require(configuration.Widths.Count > 0, "--patterns needs --widths (for example --widths 0.5,1.0)");
+            foreach (var pattern in configuration.Patterns) catalog.Pattern(pattern);
+        }
+        Require(configuration.Depths.All(d => d > 0), $"depths must be positive whole numbers, got {string.Join(",", configuration.Depths)}");
+        Require(configuration.Widths.All(w => w > 0 && double.IsFinite(w)), $"widths must be positive, got {string.Join(",", configuration.Widths)}");
+        foreach (var model in configuration.ModelIdentifiers()) catalog.Resolve(model);
+
+        Require(configuration.Backends.Count > 0, "no backends given; run 'fff backends' to see them");
+        foreach (var backend in configuration.Backends) BackendCatalog.Get(backend);
+        foreach (var (backend, options) in configuration.BackendOptions)
+        {
+            BackendCatalog.Get(backend);
+            try
+            {
+                GraphOptimizationNames.Parse(options.GraphOptimization);
+            }
+            catch (ArgumentException e)
+            {
+                throw new SweepConfigurationException($"backend_options.{backend}.graph_optimization: {e.Message}");
+            }
+        }
+        Require(BackendCatalog.All.Any(b => b.Name == configuration.Parity.Reference),
+            $"parity reference '{configuration.Parity.Reference}' is not a backend; known: {string.Join(", ", BackendCatalog.All.Select(b => b.Name))}");
+        Require(configuration.Parity.Tolerance > 0, $"parity tolerance must be positive, got {configuration.Parity.Tolerance}");
+
+        Require(configuration.Threads.All(t => t > 0), $"threads must be positive, got {string.Join(",", configuration.Threads)}");
+        Require(configuration.Batch.Count > 0 && configuration.Batch.All(b => b > 0), $"batch sizes must be positive, got {string.Join(",", configuration.Batch)}");
+        Require(configuration.Resolution.Count > 0 && configuration.Resolution.All(r => r > 0), $"resolutions must be positive, got {string.Join(",", configuration.Resolution)}");
+        Require(configuration.CellTimeoutSeconds > 0, "cell timeout must be positive");
+        if (configuration.Timing.Problem() is { } problem) throw new SweepConfigurationException($"timing: {problem}");
+        Require(configuration.Counters.Count > 0, "counters: give 'default', 'none' or event names");
+
+        // Each network must be buildable at each resolution: fail now, with the smallest resolution that works.
+        foreach (var model in configuration.ModelIdentifiers().Distinct())
+            foreach (var resolution in configuration.Resolution)
+                catalog.Resolve(model).Build(new InputSpec(resolution, configuration.Batch[0]));
+
+        return configuration with
+        {
+            Threads = configuration.Threads.Count > 0 ? configuration.Threads : [Math.Max(1, physicalCores)],
+            Models = [.. configuration.Models.Select(m => catalog.Resolve(m).Id).Distinct()],
+            Backends = [.. configuration.Backends.Select(b => BackendCatalog.Get(b).Name).Distinct()],
+            Depths = [.. configuration.Depths.Distinct()],
+            Widths = [.. configuration.Widths.Distinct()],
+        };
+    }
+}
