@@ -1,8 +1,13 @@
 using System.ComponentModel;
+using System.Text.Json;
+using FormFollowsFunction.Architectures.Catalog;
+using FormFollowsFunction.Architectures.Counting;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace FormFollowsFunction.Cli.Commands;
 
+/// <summary><c>fff list</c>: the architecture patterns and the reference networks the catalog knows.</summary>
 internal sealed class ListCommand : Command<ListCommand.Settings>
 {
     internal sealed class Settings : CommandSettings
@@ -12,9 +17,53 @@ internal sealed class ListCommand : Command<ListCommand.Settings>
         public bool Json { get; init; }
     }
 
+    internal sealed record PatternEntry(string Name, string Summary, string DepthMeaning, string WidthMeaning, string Example);
+
+    /// <summary>A reference network with its published counts and the suite's own count at 224x224, 1000 classes.</summary>
+    internal sealed record ReferenceEntry(string Name, string Summary, long PublishedParams, double PublishedGmacs, string PublishedSource,
+        long CountedParams, long CountedMacs);
+
+    internal sealed record Listing(IReadOnlyList<PatternEntry> Patterns, IReadOnlyList<ReferenceEntry> References);
+
+    internal static Listing Create(ModelCatalog catalog) => new(
+        [.. catalog.Patterns.Select(p => new PatternEntry(p.Name, p.Summary, p.DepthMeaning, p.WidthMeaning, ModelCatalog.PatternId(p.Name, p.ExampleDepth, 1.0)))],
+        [.. catalog.References.Select(r =>
+        {
+            var counts = NetworkCounter.Count(r.Build(InputSpec.Default));
+            return new ReferenceEntry(r.Name, r.Summary, r.Published.Parameters, r.Published.GigaMacs, r.Published.Source, counts.Parameters, counts.Macs);
+        })]);
+
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
-        // Filled in by the architectures work (patterns and reference networks).
-        throw new UserInputException("no architectures are registered yet");
+        var listing = Create(ModelCatalog.Default);
+        if (settings.Json)
+        {
+            var options = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+            ConsoleOutput.Standard.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(listing, options));
+            return 0;
+        }
+
+        var patterns = new Table().Border(TableBorder.Simple).Title("patterns (identifier: PATTERN-dDEPTH-wWIDTH)")
+            .AddColumn("pattern").AddColumn("blocks").AddColumn("depth").AddColumn("width").AddColumn("example");
+        foreach (var p in listing.Patterns)
+            patterns.AddRow(Markup.Escape(p.Name), Markup.Escape(p.Summary), Markup.Escape(p.DepthMeaning), Markup.Escape(p.WidthMeaning), Markup.Escape(p.Example));
+
+        var references = new Table().Border(TableBorder.Simple).Title("reference networks (counts at 224x224, 1000 classes, batch 1)")
+            .AddColumn("model").AddColumn("summary")
+            .AddColumn(new TableColumn("params (published)").RightAligned())
+            .AddColumn(new TableColumn("params (counted)").RightAligned())
+            .AddColumn(new TableColumn("GMACs (published)").RightAligned())
+            .AddColumn(new TableColumn("GMACs (counted)").RightAligned())
+            .AddColumn("source");
+        foreach (var r in listing.References)
+            references.AddRow(Markup.Escape(r.Name), Markup.Escape(r.Summary),
+                Quantity.Exact(r.PublishedParams), Quantity.Exact(r.CountedParams),
+                r.PublishedGmacs.ToString("0.00#", System.Globalization.CultureInfo.InvariantCulture),
+                (r.CountedMacs / 1e9).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture),
+                Markup.Escape(r.PublishedSource));
+
+        ConsoleOutput.Standard.Write(patterns);
+        ConsoleOutput.Standard.Write(references);
+        return 0;
     }
 }

@@ -1,0 +1,118 @@
+using System.ComponentModel;
+using FormFollowsFunction.Architectures.Catalog;
+using FormFollowsFunction.Architectures.Counting;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace FormFollowsFunction.Cli.Commands;
+
+/// <summary><c>fff describe MODEL</c>: the network's layers and its analytic counts.</summary>
+internal sealed class DescribeCommand : Command<DescribeCommand.Settings>
+{
+    internal sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<MODEL>")]
+        [Description("Model identifier: a reference network (resnet50) or PATTERN-dDEPTH-wWIDTH (residual-d8-w1.0). 'fff list' shows them.")]
+        public string Model { get; init; } = "";
+
+        [CommandOption("--resolution <PIXELS>")]
+        [Description("Input height and width in pixels.")]
+        [DefaultValue(224)]
+        public int Resolution { get; init; } = 224;
+
+        [CommandOption("--batch <N>")]
+        [Description("Batch size; MACs, FLOPs and activation bytes scale with it.")]
+        [DefaultValue(1)]
+        public int Batch { get; init; } = 1;
+
+        [CommandOption("--classes <N>")]
+        [Description("Outputs of the classifier.")]
+        [DefaultValue(1000)]
+        public int Classes { get; init; } = 1000;
+
+        [CommandOption("--json")]
+        [Description("Write the description as JSON to standard output (integer counts; bytes are float32).")]
+        public bool Json { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (Resolution <= 0) return ValidationResult.Error($"--resolution must be a positive number of pixels, got {Resolution}");
+            if (Batch <= 0) return ValidationResult.Error($"--batch must be at least 1, got {Batch}");
+            if (Classes <= 0) return ValidationResult.Error($"--classes must be at least 1, got {Classes}");
+            return ValidationResult.Success();
+        }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        var input = new InputSpec(settings.Resolution, settings.Batch, settings.Classes);
+        var counts = NetworkCounter.Count(Build(ModelCatalog.Default.Resolve(settings.Model), input));
+        if (settings.Json)
+        {
+            ConsoleOutput.Standard.Profile.Out.Writer.WriteLine(ModelDescription.From(counts, input).ToJson());
+            return 0;
+        }
+        var console = ConsoleOutput.Standard;
+        console.Write(LayerTable(counts));
+        console.Write(Totals(counts, input));
+        return 0;
+    }
+
+    /// <summary>Builds the model, turning a too-small or unsuitable resolution into advice about <c>--resolution</c>.</summary>
+    internal static Architectures.Description.Network Build(ModelDefinition model, InputSpec input)
+    {
+        try
+        {
+            return model.Build(input);
+        }
+        catch (InputResolutionException e) when (e.Minimum is int minimum)
+        {
+            throw new UserInputException($"{e.ModelId} needs --resolution of at least {minimum} (got {e.Requested})");
+        }
+        catch (InputResolutionException e)
+        {
+            string nearest = e.NearestAbove is int above ? $"{e.NearestBelow} or {above}" : $"{e.NearestBelow}";
+            throw new UserInputException($"{e.ModelId} cannot be built at --resolution {e.Requested} ({e.Cause.Message}); try --resolution {nearest}");
+        }
+    }
+
+    private static Table LayerTable(NetworkCounts counts)
+    {
+        var table = new Table().Border(TableBorder.Simple)
+            .Title($"{Markup.Escape(counts.ModelId)}: {counts.InputShape} → {counts.OutputShape}")
+            .AddColumn("layer")
+            .AddColumn("kind")
+            .AddColumn("output shape")
+            .AddColumn(new TableColumn("params").RightAligned())
+            .AddColumn(new TableColumn("MACs").RightAligned())
+            .AddColumn(new TableColumn("FLOPs").RightAligned());
+        foreach (var layer in counts.Layers)
+            table.AddRow(
+                Markup.Escape(layer.Node.Name),
+                Markup.Escape(layer.Node.Layer.Kind),
+                layer.Node.OutputShape.ToString(),
+                Quantity.Exact(layer.Parameters),
+                Quantity.Exact(layer.Macs),
+                Quantity.Exact(layer.Flops));
+        return table;
+    }
+
+    private static Table Totals(NetworkCounts counts, InputSpec input)
+    {
+        var table = new Table().Border(TableBorder.Simple)
+            .Title($"totals at {input.Resolution}x{input.Resolution}, batch {input.Batch}, {counts.Layers.Length} layers")
+            .AddColumn("count")
+            .AddColumn(new TableColumn("value").RightAligned())
+            .AddColumn(new TableColumn("exact").RightAligned())
+            .AddColumn("what it counts");
+        void Row(string name, string value, long exact, string meaning) =>
+            table.AddRow(name, value, Quantity.Exact(exact), Markup.Escape(meaning));
+        Row("parameters", Quantity.Count(counts.Parameters, ""), counts.Parameters, "trainable weights (batch norm running statistics excluded)");
+        Row("MACs", Quantity.Count(counts.Macs, "MACs"), counts.Macs, "multiply-accumulates of Conv and Linear (torchvision's \"GFLOPS\")");
+        Row("FLOPs", Quantity.Count(counts.Flops, "FLOPs"), counts.Flops, "2 x MACs + bias, batch norm, activations, adds, products, pools");
+        Row("weight bytes", Quantity.Bytes(counts.WeightBytes), counts.WeightBytes, "float32 weights incl. running statistics");
+        Row("activation bytes", Quantity.Bytes(counts.ActivationBytes), counts.ActivationBytes, "float32 outputs of every layer, summed");
+        Row("peak activation bytes", Quantity.Bytes(counts.PeakActivationBytes), counts.PeakActivationBytes, "most float32 bytes alive at once, layers run in order");
+        return table;
+    }
+}
