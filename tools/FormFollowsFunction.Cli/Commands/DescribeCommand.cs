@@ -9,6 +9,8 @@ namespace FormFollowsFunction.Cli.Commands;
 /// <summary><c>fff describe MODEL</c>: the network's layers and its analytic counts.</summary>
 internal sealed class DescribeCommand : Command<DescribeCommand.Settings>
 {
+    private const int RedirectedWidth = 160;
+
     internal sealed class Settings : CommandSettings
     {
         [CommandArgument(0, "<MODEL>")]
@@ -53,8 +55,11 @@ internal sealed class DescribeCommand : Command<DescribeCommand.Settings>
             return 0;
         }
         var console = ConsoleOutput.Standard;
+        // A pipe or file has no width; Spectre would assume 80 columns and wrap layer names and numbers.
+        if (Console.IsOutputRedirected) console.Profile.Width = Math.Max(console.Profile.Width, RedirectedWidth);
         console.Write(LayerTable(counts));
         console.Write(Totals(counts, input));
+        console.Write(Conventions());
         return 0;
     }
 
@@ -80,12 +85,12 @@ internal sealed class DescribeCommand : Command<DescribeCommand.Settings>
     {
         var table = new Table().Border(TableBorder.Simple)
             .Title($"{Markup.Escape(counts.ModelId)}: {counts.InputShape} → {counts.OutputShape}")
-            .AddColumn("layer")
-            .AddColumn("kind")
-            .AddColumn("output shape")
-            .AddColumn(new TableColumn("params").RightAligned())
-            .AddColumn(new TableColumn("MACs").RightAligned())
-            .AddColumn(new TableColumn("FLOPs").RightAligned());
+            .AddColumn(new TableColumn("layer").NoWrap())
+            .AddColumn(new TableColumn("kind").NoWrap())
+            .AddColumn(new TableColumn("output shape").NoWrap())
+            .AddColumn(new TableColumn("params").RightAligned().NoWrap())
+            .AddColumn(new TableColumn("MACs").RightAligned().NoWrap())
+            .AddColumn(new TableColumn("FLOPs").RightAligned().NoWrap());
         foreach (var layer in counts.Layers)
             table.AddRow(
                 Markup.Escape(layer.Node.Name),
@@ -101,18 +106,28 @@ internal sealed class DescribeCommand : Command<DescribeCommand.Settings>
     {
         var table = new Table().Border(TableBorder.Simple)
             .Title($"totals at {input.Resolution}x{input.Resolution}, batch {input.Batch}, {counts.Layers.Length} layers")
-            .AddColumn("count")
-            .AddColumn(new TableColumn("value").RightAligned())
-            .AddColumn(new TableColumn("exact").RightAligned())
-            .AddColumn("what it counts");
-        void Row(string name, string value, long exact, string meaning) =>
-            table.AddRow(name, value, Quantity.Exact(exact), Markup.Escape(meaning));
-        Row("parameters", Quantity.Count(counts.Parameters, ""), counts.Parameters, "trainable weights (batch norm running statistics excluded)");
-        Row("MACs", Quantity.Count(counts.Macs, "MACs"), counts.Macs, "multiply-accumulates of Conv and Linear (torchvision's \"GFLOPS\")");
-        Row("FLOPs", Quantity.Count(counts.Flops, "FLOPs"), counts.Flops, "2 x MACs + bias, batch norm, activations, adds, products, pools");
-        Row("weight bytes", Quantity.Bytes(counts.WeightBytes), counts.WeightBytes, "float32 weights incl. running statistics");
-        Row("activation bytes", Quantity.Bytes(counts.ActivationBytes), counts.ActivationBytes, "float32 outputs of every layer, summed");
-        Row("peak activation bytes", Quantity.Bytes(counts.PeakActivationBytes), counts.PeakActivationBytes, "most float32 bytes alive at once, layers run in order");
+            .AddColumn(new TableColumn("count").NoWrap())
+            .AddColumn(new TableColumn("value").RightAligned().NoWrap())
+            .AddColumn(new TableColumn("exact").RightAligned().NoWrap());
+        void Row(string name, string value, long exact) => table.AddRow(name, value, Quantity.Exact(exact));
+        Row("parameters", Quantity.Count(counts.Parameters, ""), counts.Parameters);
+        Row("MACs", Quantity.Count(counts.Macs, "MACs"), counts.Macs);
+        Row("FLOPs", Quantity.Count(counts.Flops, "FLOPs"), counts.Flops);
+        Row("weight bytes", Quantity.Bytes(counts.WeightBytes), counts.WeightBytes);
+        Row("activation bytes", Quantity.Bytes(counts.ActivationBytes), counts.ActivationBytes);
+        Row("peak activation bytes", Quantity.Bytes(counts.PeakActivationBytes), counts.PeakActivationBytes);
         return table;
+    }
+
+    private static Grid Conventions()
+    {
+        var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
+        grid.AddRow("parameters", "trainable weights, as PyTorch counts them (batch norm running statistics excluded)");
+        grid.AddRow("MACs", Markup.Escape("multiply-accumulates of convolutions and fully connected layers only (torchvision's \"GFLOPS\" column)"));
+        grid.AddRow("FLOPs", "2 x MACs + biases, batch norm, activations, adds, products and pools (docs/architectures.md)");
+        grid.AddRow("weight bytes", "float32 bytes of every weight tensor, batch norm running statistics included");
+        grid.AddRow("activation bytes", "float32 bytes of every layer's output, summed");
+        grid.AddRow("peak activation", "most float32 bytes alive at once when the layers run in order, the input included");
+        return grid;
     }
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Globalization;
 using System.Text.Json;
 using FormFollowsFunction.Architectures.Catalog;
 using FormFollowsFunction.Architectures.Counting;
@@ -43,27 +44,35 @@ internal sealed class ListCommand : Command<ListCommand.Settings>
             return 0;
         }
 
-        var patterns = new Table().Border(TableBorder.Simple).Title("patterns (identifier: PATTERN-dDEPTH-wWIDTH)")
-            .AddColumn("pattern").AddColumn("blocks").AddColumn("depth").AddColumn("width").AddColumn("example");
+        var console = ConsoleOutput.Standard;
+        console.Write(new Rule("[bold]patterns[/]: identifiers read PATTERN-dDEPTH-wWIDTH").LeftJustified());
         foreach (var p in listing.Patterns)
-            patterns.AddRow(Markup.Escape(p.Name), Markup.Escape(p.Summary), Markup.Escape(p.DepthMeaning), Markup.Escape(p.WidthMeaning), Markup.Escape(p.Example));
+        {
+            var about = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
+            about.AddRow("blocks", Markup.Escape(p.Summary));
+            about.AddRow("depth", Markup.Escape(p.DepthMeaning));
+            about.AddRow("width", Markup.Escape(p.WidthMeaning));
+            about.AddRow("example", Markup.Escape(p.Example));
+            console.Write(new Panel(about).Header($"[bold]{Markup.Escape(p.Name)}[/]").Border(BoxBorder.None).Padding(2, 0, 0, 1));
+        }
 
-        var references = new Table().Border(TableBorder.Simple).Title("reference networks (counts at 224x224, 1000 classes, batch 1)")
-            .AddColumn("model").AddColumn("summary")
-            .AddColumn(new TableColumn("params (published)").RightAligned())
-            .AddColumn(new TableColumn("params (counted)").RightAligned())
-            .AddColumn(new TableColumn("GMACs (published)").RightAligned())
-            .AddColumn(new TableColumn("GMACs (counted)").RightAligned())
-            .AddColumn("source");
+        console.Write(new Rule("[bold]reference networks[/]: counted at 224x224, 1000 classes, batch 1").LeftJustified());
+        var counts = new Table().Border(TableBorder.Simple)
+            .AddColumn(new TableColumn("model").NoWrap())
+            .AddColumn(new TableColumn("params published").RightAligned())
+            .AddColumn(new TableColumn("params counted").RightAligned())
+            .AddColumn(new TableColumn("GMACs published").RightAligned())
+            .AddColumn(new TableColumn("GMACs counted").RightAligned());
         foreach (var r in listing.References)
-            references.AddRow(Markup.Escape(r.Name), Markup.Escape(r.Summary),
-                Quantity.Exact(r.PublishedParams), Quantity.Exact(r.CountedParams),
-                r.PublishedGmacs.ToString("0.00#", System.Globalization.CultureInfo.InvariantCulture),
-                (r.CountedMacs / 1e9).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture),
-                Markup.Escape(r.PublishedSource));
-
-        ConsoleOutput.Standard.Write(patterns);
-        ConsoleOutput.Standard.Write(references);
+            counts.AddRow(Markup.Escape(r.Name), Quantity.Exact(r.PublishedParams), Quantity.Exact(r.CountedParams),
+                r.PublishedGmacs.ToString("0.00#", CultureInfo.InvariantCulture),
+                (r.CountedMacs / 1e9).ToString("0.000", CultureInfo.InvariantCulture));
+        console.Write(counts);
+        var summaries = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
+        foreach (var r in listing.References)
+            summaries.AddRow(Markup.Escape(r.Name), Markup.Escape($"{r.Summary}. Published: {r.PublishedSource}."));
+        console.Write(summaries);
+        console.WriteLine("GMACs: 10^9 multiply-accumulates of convolutions and fully connected layers (torchvision's \"GFLOPS\" column).");
         return 0;
     }
 }
