@@ -16,5 +16,10 @@ app.Configure(config =>
     config.AddCommand<ListCommand>("list")
         .WithDescription("List the architecture patterns and reference networks.")
         .WithExample("list").WithExample("list", "--json");
+    config.AddCommand<DescribeCommand>("describe")
+        .WithDescription("Show a model's layers with output shapes, parameters, MACs and FLOPs, and its totals.")
+        .WithExample("describe", "resnet50")
+        .WithExample("describe", "residual-d8-w0.5", "--resolution", "160", "--batch", "8")
+        .WithExample("describe", "darts", "--json");
 });
 return app.Run(args);

@@ -21,6 +21,9 @@ public interface IArchitecturePattern
     /// <summary>What width multiplies, in a sentence.</summary>
     string WidthMeaning { get; }
 
+    /// <summary>A depth worth showing as an example identifier in <c>fff list</c> and the docs.</summary>
+    int ExampleDepth => 8;
+
     /// <param name="id">The canonical identifier to give the network.</param>
     /// <param name="depth">Positive; validated by the caller.</param>
     /// <param name="width">Positive; validated by the caller.</param>

@@ -9,7 +9,11 @@ public sealed record ModelDefinition(string Id, string Family, int? Depth, doubl
 {
     public bool IsReference => Depth is null;
 
-    public Network Build(InputSpec input) => Builder(input);
+    /// <summary>
+    /// Builds the network for <paramref name="input"/>. When it cannot be built at that resolution but can
+    /// at others, throws <see cref="InputResolutionException"/> saying which resolutions work.
+    /// </summary>
+    public Network Build(InputSpec input) => ResolutionRequirement.Build(this, input);
 }
 
 /// <summary>A model identifier that names nothing the catalog knows, or is malformed; the message says how to fix it.</summary>

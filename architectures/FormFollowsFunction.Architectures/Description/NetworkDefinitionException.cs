@@ -1,7 +1,7 @@
 namespace FormFollowsFunction.Architectures.Description;
 
 /// <summary>A network description that is inconsistent: its message names the network and the layer.</summary>
-public sealed class NetworkDefinitionException(string message) : Exception(message);
+public class NetworkDefinitionException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
 /// Thrown by a layer's shape rule; the builder turns it into a <see cref="NetworkDefinitionException"/>

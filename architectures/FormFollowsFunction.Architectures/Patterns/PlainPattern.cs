@@ -1,0 +1,42 @@
+using FormFollowsFunction.Architectures.Blocks;
+using FormFollowsFunction.Architectures.Catalog;
+using FormFollowsFunction.Architectures.Description;
+using FormFollowsFunction.Architectures.References;
+
+namespace FormFollowsFunction.Architectures.Patterns;
+
+/// <summary>
+/// VGG-style blocks, each one 3x3 convolution + batch norm + ReLU, with no shortcuts, on the same
+/// skeleton as <see cref="ResidualPattern"/> (ResNet-18's stem, max pool and stage widths; the first
+/// block of stages 2-4 has stride 2). This is the "plain" baseline of He et al. (CVPR 2016, Fig. 3):
+/// plain-d16-w1.0 has the 3x3 convolutions of ResNet-18 without its shortcuts.
+/// </summary>
+public sealed class PlainPattern : IArchitecturePattern
+{
+    public string Name => "plain";
+
+    public string Summary => "VGG-style 3x3 conv+BN+ReLU blocks, no shortcuts, on ResNet-18's stem and stages (the ResNet paper's plain baseline)";
+
+    public string DepthMeaning => "number of 3x3 conv+BN+ReLU blocks, spread over the 4 stages, extra blocks to the last stages; d16 = ResNet-18's convolutions without shortcuts";
+
+    public string WidthMeaning => "multiplies the channels of the stem and of the stages (64, 128, 256, 512), rounded to a multiple of 8";
+
+    public int ExampleDepth => 16;
+
+    public Network Build(string id, int depth, double width, InputSpec input)
+    {
+        var blocks = StagePlan.BlocksPerStage(depth);
+        var widths = StagePlan.Widths(ResNet.StagePlanes, width);
+        var b = new NetworkBuilder(id, input.Shape);
+        var x = ResNetBlocks.Stem(b, b.Input, widths[0]);
+        x = ResNetBlocks.StemPool(b, x);
+        for (int stage = 0; stage < StagePlan.Stages; stage++)
+        {
+            string name = $"layer{stage + 1}";
+            if (blocks[stage] == 0 && stage > 0) x = StagePlan.Transition(b, name, x, widths[stage], ActivationFunction.Relu);
+            for (int block = 0; block < blocks[stage]; block++)
+                x = ConvNormActivation.Append(b, $"{name}.{block}", x, widths[stage], kernel: 3, stride: stage > 0 && block == 0 ? 2 : 1);
+        }
+        return b.Build(StagePlan.Head(b, x, input.Classes));
+    }
+}

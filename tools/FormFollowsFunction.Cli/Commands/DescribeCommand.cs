@@ -1,0 +1,133 @@
+using System.ComponentModel;
+using FormFollowsFunction.Architectures.Catalog;
+using FormFollowsFunction.Architectures.Counting;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace FormFollowsFunction.Cli.Commands;
+
+/// <summary><c>fff describe MODEL</c>: the network's layers and its analytic counts.</summary>
+internal sealed class DescribeCommand : Command<DescribeCommand.Settings>
+{
+    private const int RedirectedWidth = 160;
+
+    internal sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<MODEL>")]
+        [Description("Model identifier: a reference network (resnet50) or PATTERN-dDEPTH-wWIDTH (residual-d8-w1.0). 'fff list' shows them.")]
+        public string Model { get; init; } = "";
+
+        [CommandOption("--resolution <PIXELS>")]
+        [Description("Input height and width in pixels.")]
+        [DefaultValue(224)]
+        public int Resolution { get; init; } = 224;
+
+        [CommandOption("--batch <N>")]
+        [Description("Batch size; MACs, FLOPs and activation bytes scale with it.")]
+        [DefaultValue(1)]
+        public int Batch { get; init; } = 1;
+
+        [CommandOption("--classes <N>")]
+        [Description("Outputs of the classifier.")]
+        [DefaultValue(1000)]
+        public int Classes { get; init; } = 1000;
+
+        [CommandOption("--json")]
+        [Description("Write the description as JSON to standard output (integer counts; bytes are float32).")]
+        public bool Json { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (Resolution <= 0) return ValidationResult.Error($"--resolution must be a positive number of pixels, got {Resolution}");
+            if (Batch <= 0) return ValidationResult.Error($"--batch must be at least 1, got {Batch}");
+            if (Classes <= 0) return ValidationResult.Error($"--classes must be at least 1, got {Classes}");
+            return ValidationResult.Success();
+        }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        var input = new InputSpec(settings.Resolution, settings.Batch, settings.Classes);
+        var counts = NetworkCounter.Count(Build(ModelCatalog.Default.Resolve(settings.Model), input));
+        if (settings.Json)
+        {
+            ConsoleOutput.Standard.Profile.Out.Writer.WriteLine(ModelDescription.From(counts, input).ToJson());
+            return 0;
+        }
+        var console = ConsoleOutput.Standard;
+        // A pipe or file has no width; Spectre would assume 80 columns and wrap layer names and numbers.
+        if (Console.IsOutputRedirected) console.Profile.Width = Math.Max(console.Profile.Width, RedirectedWidth);
+        console.Write(LayerTable(counts));
+        console.Write(Totals(counts, input));
+        console.Write(Conventions());
+        return 0;
+    }
+
+    /// <summary>Builds the model, turning a too-small or unsuitable resolution into advice about <c>--resolution</c>.</summary>
+    internal static Architectures.Description.Network Build(ModelDefinition model, InputSpec input)
+    {
+        try
+        {
+            return model.Build(input);
+        }
+        catch (InputResolutionException e) when (e.Minimum is int minimum)
+        {
+            throw new UserInputException($"{e.ModelId} needs --resolution of at least {minimum} (got {e.Requested})");
+        }
+        catch (InputResolutionException e)
+        {
+            string nearest = e.NearestAbove is int above ? $"{e.NearestBelow} or {above}" : $"{e.NearestBelow}";
+            throw new UserInputException($"{e.ModelId} cannot be built at --resolution {e.Requested} ({e.Cause.Message}); try --resolution {nearest}");
+        }
+    }
+
+    private static Table LayerTable(NetworkCounts counts)
+    {
+        var table = new Table().Border(TableBorder.Simple)
+            .Title($"{Markup.Escape(counts.ModelId)}: {counts.InputShape} → {counts.OutputShape}")
+            .AddColumn(new TableColumn("layer").NoWrap())
+            .AddColumn(new TableColumn("kind").NoWrap())
+            .AddColumn(new TableColumn("output shape").NoWrap())
+            .AddColumn(new TableColumn("params").RightAligned().NoWrap())
+            .AddColumn(new TableColumn("MACs").RightAligned().NoWrap())
+            .AddColumn(new TableColumn("FLOPs").RightAligned().NoWrap());
+        foreach (var layer in counts.Layers)
+            table.AddRow(
+                Markup.Escape(layer.Node.Name),
+                Markup.Escape(layer.Node.Layer.Kind),
+                layer.Node.OutputShape.ToString(),
+                Quantity.Exact(layer.Parameters),
+                Quantity.Exact(layer.Macs),
+                Quantity.Exact(layer.Flops));
+        return table;
+    }
+
+    private static Table Totals(NetworkCounts counts, InputSpec input)
+    {
+        var table = new Table().Border(TableBorder.Simple)
+            .Title($"totals at {input.Resolution}x{input.Resolution}, batch {input.Batch}, {counts.Layers.Length} layers")
+            .AddColumn(new TableColumn("count").NoWrap())
+            .AddColumn(new TableColumn("value").RightAligned().NoWrap())
+            .AddColumn(new TableColumn("exact").RightAligned().NoWrap());
+        void Row(string name, string value, long exact) => table.AddRow(name, value, Quantity.Exact(exact));
+        Row("parameters", Quantity.Count(counts.Parameters, ""), counts.Parameters);
+        Row("MACs", Quantity.Count(counts.Macs, "MACs"), counts.Macs);
+        Row("FLOPs", Quantity.Count(counts.Flops, "FLOPs"), counts.Flops);
+        Row("weight bytes", Quantity.Bytes(counts.WeightBytes), counts.WeightBytes);
+        Row("activation bytes", Quantity.Bytes(counts.ActivationBytes), counts.ActivationBytes);
+        Row("peak activation bytes", Quantity.Bytes(counts.PeakActivationBytes), counts.PeakActivationBytes);
+        return table;
+    }
+
+    private static Grid Conventions()
+    {
+        var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
+        grid.AddRow("parameters", "trainable weights, as PyTorch counts them (batch norm running statistics excluded)");
+        grid.AddRow("MACs", Markup.Escape("multiply-accumulates of convolutions and fully connected layers only (torchvision's \"GFLOPS\" column)"));
+        grid.AddRow("FLOPs", "2 x MACs + biases, batch norm, activations, adds, products and pools (docs/architectures.md)");
+        grid.AddRow("weight bytes", "float32 bytes of every weight tensor, batch norm running statistics included");
+        grid.AddRow("activation bytes", "float32 bytes of every layer's output, summed");
+        grid.AddRow("peak activation", "most float32 bytes alive at once when the layers run in order, the input included");
+        return grid;
+    }
+}
