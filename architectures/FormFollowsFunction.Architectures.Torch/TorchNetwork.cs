@@ -78,9 +78,7 @@ public sealed class TorchNetwork : IDisposable
     public IReadOnlyList<ActivationScale> MeasureActivations(float[] input)
     {
         var scales = new List<ActivationScale>();
-        using var inference = inference_mode();
-        using var scope = NewDisposeScope();
-        _module.Execute(InputTensor(input), (node, value) =>
+        Observe(input, (node, value) =>
         {
             using var values = value.to_type(ScalarType.Float64);
             scales.Add(new ActivationScale(node.Name, node.Layer.Kind,
@@ -89,6 +87,14 @@ public sealed class TorchNetwork : IDisposable
                 values.isfinite().all().item<bool>()));
         });
         return scales;
+    }
+
+    /// <summary>Runs the network once and shows every node's output to <paramref name="observer"/> before it is freed.</summary>
+    internal void Observe(float[] input, Action<Node, Tensor> observer)
+    {
+        using var inference = inference_mode();
+        using var scope = NewDisposeScope();
+        _module.Execute(InputTensor(input), observer);
     }
 
     public void Dispose() => _module.Dispose();

@@ -26,17 +26,36 @@ internal static class SignalPropagation
     /// <summary>Per channel (feature map) or per feature (rank 2): mean and variance.</summary>
     private sealed record Moments(double[] Mean, double[] Variance);
 
-    public static void SetRunningStatistics(Network network, NetworkWeights weights)
+    public static void SetRunningStatistics(Network network, NetworkWeights weights) =>
+        Propagate(network, weights, TensorsUpstreamOfNorms(network), setStatistics: true);
+
+    /// <summary>
+    /// The predicted root mean square of every node's output, √(mean over channels of mean² + variance),
+    /// with the running statistics as they are (for diagnostics and tests of the prediction).
+    /// </summary>
+    public static IReadOnlyDictionary<string, double> PredictedRootMeanSquares(Network network, NetworkWeights weights)
     {
-        var needed = TensorsUpstreamOfNorms(network);
+        var moments = Propagate(network, weights, needed: null, setStatistics: false);
+        return network.Nodes.ToDictionary(n => n.Name, n =>
+        {
+            var m = moments[n.Name];
+            return Math.Sqrt(m.Mean.Zip(m.Variance, (mean, variance) => mean * mean + variance).Average());
+        });
+    }
+
+    /// <summary>Propagates moments through the nodes in <paramref name="needed"/> (all when null) and every batch norm.</summary>
+    private static Dictionary<string, Moments> Propagate(Network network, NetworkWeights weights, HashSet<string>? needed, bool setStatistics)
+    {
         var moments = new Dictionary<string, Moments> { [Network.InputName] = StandardNormal(network.InputShape.Channels) };
         foreach (var node in network.Nodes)
         {
-            if (!needed.Contains(node.Name) && node.Layer is not BatchNorm2d) continue;
+            bool keep = needed?.Contains(node.Name) ?? true;
+            if (!keep && node.Layer is not BatchNorm2d) continue;
             var inputs = node.Inputs.Select(i => moments[i]).ToArray();
-            var output = Propagate(network, node, inputs, weights);
-            if (needed.Contains(node.Name)) moments[node.Name] = output;
+            var output = Propagate(network, node, inputs, weights, setStatistics);
+            if (keep) moments[node.Name] = output;
         }
+        return moments;
     }
 
     private static HashSet<string> TensorsUpstreamOfNorms(Network network)
@@ -55,7 +74,7 @@ internal static class SignalPropagation
     private static Moments StandardNormal(int channels) =>
         new(new double[channels], Enumerable.Repeat(1.0, channels).ToArray());
 
-    private static Moments Propagate(Network network, Node node, Moments[] inputs, NetworkWeights weights)
+    private static Moments Propagate(Network network, Node node, Moments[] inputs, NetworkWeights weights, bool setStatistics)
     {
         var x = inputs[0];
         var inputShape = network.ShapeOf(node.Inputs[0]);
@@ -65,7 +84,7 @@ internal static class SignalPropagation
                 x, conv.OutChannels, conv.InChannels / conv.Groups, conv.Groups, conv.Kernel.Height * conv.Kernel.Width),
             Linear linear => Convolve(weights.Tensor($"{node.Name}.weight"), linear.HasBias ? weights.Tensor($"{node.Name}.bias") : null,
                 x, linear.OutFeatures, linear.InFeatures, 1, 1),
-            BatchNorm2d norm => Normalize(node.Name, norm, x, weights),
+            BatchNorm2d norm => Normalize(node.Name, norm, x, weights, setStatistics),
             Activation activation => ActivationMoments.Apply(activation.Function, x),
             Identity or SpatialCrop => x,
             Add => Sum(inputs),
@@ -117,7 +136,7 @@ internal static class SignalPropagation
         return new Moments(mean, variance);
     }
 
-    private static Moments Normalize(string node, BatchNorm2d norm, Moments x, NetworkWeights weights)
+    private static Moments Normalize(string node, BatchNorm2d norm, Moments x, NetworkWeights weights, bool setStatistics)
     {
         var runningMean = weights.Writable($"{node}.running_mean");
         var runningVariance = weights.Writable($"{node}.running_var");
@@ -127,9 +146,11 @@ internal static class SignalPropagation
         var variance = new double[norm.Channels];
         for (int c = 0; c < norm.Channels; c++)
         {
-            double v = x.Variance[c] > ConstantChannelVariance ? x.Variance[c] : 1.0;
-            runningMean[c] = (float)x.Mean[c];
-            runningVariance[c] = (float)v;
+            if (setStatistics)
+            {
+                runningMean[c] = (float)x.Mean[c];
+                runningVariance[c] = (float)(x.Variance[c] > ConstantChannelVariance ? x.Variance[c] : 1.0);
+            }
             double scale = gamma[c] / Math.Sqrt(runningVariance[c] + norm.Epsilon);
             mean[c] = beta[c] + scale * (x.Mean[c] - runningMean[c]);
             variance[c] = scale * scale * x.Variance[c];
