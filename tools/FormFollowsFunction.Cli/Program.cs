@@ -16,5 +16,14 @@ app.Configure(config =>
     config.AddCommand<ListCommand>("list")
         .WithDescription("List the architecture patterns and reference networks.")
         .WithExample("list").WithExample("list", "--json");
+
+    config.AddCommand<ExportCommand>("export")
+        .WithDescription("Write models as ONNX files with seeded weights (MODEL.onnx) and a sidecar (MODEL.json).")
+        .WithExample("export", "resnet50", "--out", "models")
+        .WithExample("export", "residual-d8-w1.0", "vgg16", "--out", "models", "--resolution", "160", "--seed", "1");
+    config.AddCommand<VerifyCommand>("verify")
+        .WithDescription("Check that ONNX Runtime CPU computes what TorchSharp computes for a model (relative L2 error).")
+        .WithExample("verify", "resnet50")
+        .WithExample("verify", "mobilenetv2", "--onnx", "models/mobilenetv2.onnx", "--tolerance", "1e-4");
 });
 return app.Run(args);

@@ -85,9 +85,13 @@ public static class OnnxExporter
     /// Writes the model to <paramref name="path"/> (through a temporary file in the same folder, so a
     /// reader never sees half a file) and returns its size and SHA-256.
     /// </summary>
-    public static ExportedModel ExportToFile(Network network, NetworkWeights weights, string path)
+    public static ExportedModel ExportToFile(Network network, NetworkWeights weights, string path) =>
+        WriteToFile(ToModel(network, weights), path);
+
+    /// <summary>Writes an ONNX model made by <see cref="ToModel"/> as <see cref="ExportToFile"/> does.</summary>
+    public static ExportedModel WriteToFile(ModelProto model, string path)
     {
-        byte[] bytes = Export(network, weights);
+        byte[] bytes = model.ToByteArray();
         string fullPath = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
         string temporary = $"{fullPath}.{Environment.ProcessId}.tmp";

@@ -26,11 +26,28 @@ internal sealed class OnnxRuntimeCpuSession : IDisposable
         Open(options => new InferenceSession(model, options), "the exported model", inputShape, threads);
 
     /// <summary>Loads an ONNX file; a missing, unreadable or mismatched file is a one-line user error.</summary>
-    public static OnnxRuntimeCpuSession Load(string path, TensorShape inputShape, int threads = 0)
+    /// <param name="expectedModel">When given, the file's <c>fff.model</c> metadata, if any, must name this model.</param>
+    /// <param name="expectedSeed">When given, the file's <c>fff.seed</c> metadata, if any, must be this seed.</param>
+    public static OnnxRuntimeCpuSession Load(string path, TensorShape inputShape, int threads = 0,
+        string? expectedModel = null, int? expectedSeed = null)
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"ONNX file '{path}' does not exist; write it with 'fff export MODEL --out DIR'", path);
-        return Open(options => new InferenceSession(path, options), $"'{path}'", inputShape, threads);
+        var session = Open(options => new InferenceSession(path, options), $"'{path}'", inputShape, threads);
+        try
+        {
+            var metadata = session._session.ModelMetadata.CustomMetadataMap;
+            if (expectedModel is not null && metadata.TryGetValue("fff.model", out var model) && model != expectedModel)
+                throw new UserInputException($"'{path}' holds model '{model}', not '{expectedModel}'; name the model it was exported for");
+            if (expectedSeed is int seed && metadata.TryGetValue("fff.seed", out var written) && written != seed.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                throw new UserInputException($"'{path}' holds weights drawn with seed {written}, not {seed}; pass --seed {written}");
+            return session;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
     }
 
     public float[] Run(float[] input)
