@@ -77,7 +77,7 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
 
         var difference = OutputComparison.Compare(onnx, reference);
         progress.MarkupLineInterpolated(
-            $"[grey]{model.Id}: TorchSharp build and run {torchTime.TotalSeconds:F2} s, ONNX Runtime CPU load and run {onnxTime.TotalSeconds:F2} s[/]");
+            $"[grey]{model.Id}: TorchSharp build and run {torchTime.TotalSeconds:F2} s ({OneDnnIsa.Variable}={OneDnnIsa.Current ?? "unset"}), ONNX Runtime CPU load and run {onnxTime.TotalSeconds:F2} s[/]");
         string what = settings.OnnxFile is null ? "ONNX Runtime CPU (exported in memory)" : $"ONNX Runtime CPU ({settings.OnnxFile})";
         output.WriteLine(FormattableString.Invariant(
             $"{model.Id} {network.InputShape} seed {settings.Seed}: relative L2 error {difference.RelativeL2Error:E2}, max abs error {difference.MaxAbsoluteError:E2} over {reference.Length} outputs, {what} vs TorchSharp"));
@@ -90,7 +90,7 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
         if (!difference.IsWithin(settings.Tolerance))
         {
             progress.MarkupLineInterpolated(
-                $"[red]error:[/] {model.Id}: relative L2 error {difference.RelativeL2Error:E2} exceeds the tolerance {settings.Tolerance:E1}; the ONNX model does not compute what TorchSharp computes");
+                $"[red]error:[/] {model.Id}: relative L2 error {difference.RelativeL2Error:E2} exceeds the tolerance {settings.Tolerance:E1}; ONNX Runtime and TorchSharp disagree (on CPUs where libtorch's vector convolutions are wrong, run with {OneDnnIsa.Variable}=SSE41 to tell which: docs/export.md)");
             return OutputsDiffer;
         }
         return 0;
