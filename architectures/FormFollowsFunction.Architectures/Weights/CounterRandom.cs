@@ -26,7 +26,19 @@ internal static class CounterRandom
     public static ulong Bits(ulong key, long index) => Mix(key + unchecked((ulong)(index + 1) * Golden));
 
     /// <summary>A float uniform on [-1, 1): the top 24 bits as a multiple of 2⁻²³, minus one (exact in float32).</summary>
-    public static float SymmetricUnit(ulong bits) => (bits >> 40) * (1f / (1 << 23)) - 1f;
+    // Through int: a ulong-to-float conversion is a slow helper call on x64, and 24 bits fit an int exactly.
+    public static float SymmetricUnit(ulong bits) => (int)(bits >> 40) * (1f / (1 << 23)) - 1f;
+
+    /// <summary>
+    /// Fills <paramref name="destination"/> with elements <paramref name="start"/>, <paramref name="start"/> + 1, ...
+    /// of stream <paramref name="key"/>, each as <see cref="SymmetricUnit"/> times <paramref name="scale"/>.
+    /// </summary>
+    public static void FillSymmetric(Span<float> destination, ulong key, long start, float scale)
+    {
+        ulong state = key + unchecked((ulong)(start + 1) * Golden);
+        for (int i = 0; i < destination.Length; i++, state += Golden)
+            destination[i] = SymmetricUnit(Mix(state)) * scale;
+    }
 
     /// <summary>A double uniform on (0, 1]: the top 53 bits, shifted away from zero so that a logarithm is finite.</summary>
     public static double OpenUnit(ulong bits) => ((bits >> 11) + 1) * (1.0 / (1UL << 53));

@@ -142,10 +142,6 @@ public sealed class NetworkWeights
         }
 
         Parallel.ForEach(work, item =>
-        {
-            var values = item.Tensor.Writable.Slice(item.Start, item.Length);
-            for (int i = 0; i < values.Length; i++)
-                values[i] = CounterRandom.SymmetricUnit(CounterRandom.Bits(item.Key, item.Start + i)) * item.Bound;
-        });
+            CounterRandom.FillSymmetric(item.Tensor.Writable.Slice(item.Start, item.Length), item.Key, item.Start, item.Bound));
     }
 }

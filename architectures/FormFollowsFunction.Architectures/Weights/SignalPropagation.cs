@@ -113,21 +113,31 @@ internal static class SignalPropagation
             Linear linear => Convolve(weights.Tensor($"{node.Name}.weight"), linear.HasBias ? weights.Tensor($"{node.Name}.bias") : null,
                 x, linear.OutFeatures, linear.InFeatures, 1, 1, stride: double.PositiveInfinity),
             BatchNorm2d norm => Normalize(node.Name, norm, x, weights, setStatistics),
-            Activation activation => [.. x.Select(c => c.Map(Function(activation.Function)))],
+            Activation activation => EachChannel(x, c => c.Map(Function(activation.Function))),
             Identity or SpatialCrop => x,
-            Add => inputs.Skip(1).Aggregate(x, (sum, term) => [.. sum.Zip(term, Channel.Sum)]),
-            Multiply => [.. x.Zip(inputs[1], Channel.Product)],
+            Add => inputs.Skip(1).Aggregate(x, (sum, term) => EachChannel(sum, (c, i) => Channel.Sum(c, term[i]))),
+            Multiply => EachChannel(x, (c, i) => Channel.Product(c, inputs[1][i])),
             Concat => [.. inputs.SelectMany(channels => channels)],
-            MaxPool2d pool => [.. x.Select(c => c.Maximum(pool.Kernel, pool.Stride))],
-            AvgPool2d pool => [.. x.Select(c => c.Average(pool.Kernel, pool.Stride))],
-            GlobalAvgPool => [.. x.Select(c => c.Average(new Size2d(inputShape.Height, inputShape.Width), 1).WithCorrelation(0))],
-            AdaptiveAvgPool2d pool => [.. x.Select(c => c.Average(AdaptiveWindow(inputShape, pool.OutputSize), AdaptiveWindow(inputShape, pool.OutputSize)))],
+            MaxPool2d pool => EachChannel(x, c => c.Maximum(pool.Kernel, pool.Stride)),
+            AvgPool2d pool => EachChannel(x, c => c.Average(pool.Kernel, pool.Stride)),
+            GlobalAvgPool => EachChannel(x, c => c.Average(new Size2d(inputShape.Height, inputShape.Width), 1).WithCorrelation(0)),
+            AdaptiveAvgPool2d pool => EachChannel(x, c => c.Average(AdaptiveWindow(inputShape, pool.OutputSize), AdaptiveWindow(inputShape, pool.OutputSize))),
             // Flattened features share their channel's distribution (the same object, not a copy).
             Flatten => inputShape.IsFeatureMap
                 ? [.. x.SelectMany(c => Enumerable.Repeat(c.WithCorrelation(0), inputShape.Height * inputShape.Width))]
                 : x,
             _ => throw new NotSupportedException($"signal propagation has no rule for {node.Layer.Kind} layer '{node.Name}'"),
         };
+    }
+
+    private static Channel[] EachChannel(Channel[] x, Func<Channel, Channel> rule) => EachChannel(x, (c, _) => rule(c));
+
+    /// <summary>Applies a per-channel rule; channels are independent, so the result does not depend on the thread count.</summary>
+    private static Channel[] EachChannel(Channel[] x, Func<Channel, int, Channel> rule)
+    {
+        var result = new Channel[x.Length];
+        Parallel.For(0, x.Length, new ParallelOptions { MaxDegreeOfParallelism = x.Length >= 64 ? -1 : 1 }, i => result[i] = rule(x[i], i));
+        return result;
     }
 
     private static Size2d AdaptiveWindow(TensorShape input, Size2d output) =>
@@ -183,7 +193,8 @@ internal static class SignalPropagation
         var runningVariance = weights.Writable($"{node}.running_var");
         var gamma = weights[$"{node}.weight"];
         var beta = weights[$"{node}.bias"];
-        var result = new Channel[norm.Channels];
+        var scales = new double[norm.Channels];
+        var shifts = new double[norm.Channels];
         for (int c = 0; c < norm.Channels; c++)
         {
             if (setStatistics)
@@ -191,10 +202,10 @@ internal static class SignalPropagation
                 runningMean[c] = (float)x[c].Mean;
                 runningVariance[c] = (float)(x[c].Variance > ConstantChannelVariance ? x[c].Variance : 1.0);
             }
-            double scale = gamma[c] / Math.Sqrt(runningVariance[c] + norm.Epsilon);
-            result[c] = x[c].Affine(scale, beta[c] - scale * runningMean[c]);
+            scales[c] = gamma[c] / Math.Sqrt(runningVariance[c] + norm.Epsilon);
+            shifts[c] = beta[c] - scales[c] * runningMean[c];
         }
-        return result;
+        return EachChannel(x, (channel, c) => channel.Affine(scales[c], shifts[c]));
     }
 
     private static double[] StandardizedNormalQuantiles()
@@ -213,13 +224,17 @@ internal static class SignalPropagation
     {
         private readonly double[] _quantiles;
 
+        /// <param name="sortedQuantiles">Owned by the new channel from now on.</param>
         private Channel(double[] sortedQuantiles, double correlation)
         {
             _quantiles = sortedQuantiles;
             Correlation = Math.Clamp(correlation, 0, 0.999);
-            Mean = sortedQuantiles.Average();
-            double mean = Mean;
-            Variance = sortedQuantiles.Average(v => (v - mean) * (v - mean));
+            double sum = 0;
+            foreach (double v in sortedQuantiles) sum += v;
+            Mean = sum / QuantileCount;
+            double squares = 0;
+            foreach (double v in sortedQuantiles) squares += (v - Mean) * (v - Mean);
+            Variance = squares / QuantileCount;
         }
 
         public double Mean { get; }
@@ -231,14 +246,17 @@ internal static class SignalPropagation
         public static Channel Gaussian(double mean, double variance, double correlation)
         {
             double deviation = Math.Sqrt(Math.Max(variance, 0));
-            return new Channel([.. NormalQuantiles.Select(z => mean + deviation * z)], correlation);
+            var values = new double[QuantileCount];
+            for (int j = 0; j < QuantileCount; j++) values[j] = mean + deviation * NormalQuantiles[j];
+            return new Channel(values, correlation);
         }
 
         public Channel WithCorrelation(double correlation) => new(_quantiles, correlation);
 
         public Channel Affine(double scale, double shift)
         {
-            var values = _quantiles.Select(v => scale * v + shift).ToArray();
+            var values = new double[QuantileCount];
+            for (int j = 0; j < QuantileCount; j++) values[j] = scale * _quantiles[j] + shift;
             if (scale < 0) Array.Reverse(values);
             return new Channel(values, Correlation);
         }
@@ -250,8 +268,11 @@ internal static class SignalPropagation
         /// </summary>
         public Channel Map(Func<double, double> function)
         {
-            var values = _quantiles.Select(function).ToArray();
-            double meanY = values.Average(), covariance = 0, varianceY = 0;
+            var values = new double[QuantileCount];
+            double meanY = 0;
+            for (int j = 0; j < QuantileCount; j++) meanY += values[j] = function(_quantiles[j]);
+            meanY /= QuantileCount;
+            double covariance = 0, varianceY = 0;
             for (int j = 0; j < QuantileCount; j++)
             {
                 covariance += (_quantiles[j] - Mean) * (values[j] - meanY);
@@ -260,7 +281,7 @@ internal static class SignalPropagation
             double linear = Variance > 0 && varianceY > 0
                 ? covariance * covariance / (QuantileCount * Variance * varianceY)
                 : 1;
-            Array.Sort(values);
+            if (!IsSorted(values)) Array.Sort(values);
             return new Channel(values, linear * Correlation + (1 - linear) * Correlation * Correlation);
         }
 
@@ -269,7 +290,7 @@ internal static class SignalPropagation
         {
             double variance = x.Variance + y.Variance;
             double correlation = variance > 0 ? (x.Variance * x.Correlation + y.Variance * y.Correlation) / variance : 0;
-            return Paired(x, y, (a, b) => a + b, x.Mean + y.Mean, variance, correlation);
+            return Paired(x, y, multiply: false, x.Mean + y.Mean, variance, correlation);
         }
 
         /// <summary>X · G for independent X and G: E = mₓm_g, E[(XG)²] = E[X²]·E[G²].</summary>
@@ -277,15 +298,16 @@ internal static class SignalPropagation
         {
             double mean = x.Mean * gate.Mean;
             double second = (x.Variance + x.Mean * x.Mean) * (gate.Variance + gate.Mean * gate.Mean);
-            return Paired(x, gate, (a, b) => a * b, mean, Math.Max(0, second - mean * mean), x.Correlation);
+            return Paired(x, gate, multiply: true, mean, Math.Max(0, second - mean * mean), x.Correlation);
         }
 
         /// <summary>Average over a window: deviations shrink by the window's variance factor.</summary>
         public Channel Average(Size2d kernel, Size2d stride)
         {
-            double factor = BoxVariance(Correlation, kernel.Height) * BoxVariance(Correlation, kernel.Width);
-            double scale = Math.Sqrt(factor), mean = Mean;
-            return new Channel([.. _quantiles.Select(v => mean + scale * (v - mean))], WindowCorrelation(kernel, stride));
+            double scale = Math.Sqrt(BoxVariance(Correlation, kernel.Height) * BoxVariance(Correlation, kernel.Width));
+            var values = new double[QuantileCount];
+            for (int j = 0; j < QuantileCount; j++) values[j] = Mean + scale * (_quantiles[j] - Mean);
+            return new Channel(values, WindowCorrelation(kernel, stride));
         }
 
         /// <summary>
@@ -305,19 +327,32 @@ internal static class SignalPropagation
             return new Channel(values, WindowCorrelation(kernel, stride));
         }
 
-        private static Channel Paired(Channel x, Channel y, Func<double, double, double> combine, double mean, double variance, double correlation)
+        private static Channel Paired(Channel x, Channel y, bool multiply, double mean, double variance, double correlation)
         {
             var values = new double[QuantileCount];
+            double sampleMean = 0;
             for (int j = 0; j < QuantileCount; j++)
-                values[j] = combine(x._quantiles[j], y._quantiles[Pairing[j]]);
+            {
+                double a = x._quantiles[j], b = y._quantiles[Pairing[j]];
+                sampleMean += values[j] = multiply ? a * b : a + b;
+            }
+            sampleMean /= QuantileCount;
+            double squares = 0;
+            foreach (double v in values) squares += (v - sampleMean) * (v - sampleMean);
             // The pairing gives the shape; the exact first two moments are restored.
-            double sampleMean = values.Average();
-            double sampleDeviation = Math.Sqrt(values.Average(v => (v - sampleMean) * (v - sampleMean)));
+            double sampleDeviation = Math.Sqrt(squares / QuantileCount);
             double scale = sampleDeviation > 0 ? Math.Sqrt(variance) / sampleDeviation : 0;
             for (int j = 0; j < QuantileCount; j++)
                 values[j] = mean + scale * (values[j] - sampleMean);
             Array.Sort(values);
             return new Channel(values, correlation);
+        }
+
+        private static bool IsSorted(double[] values)
+        {
+            for (int j = 1; j < values.Length; j++)
+                if (values[j] < values[j - 1]) return false;
+            return true;
         }
 
         /// <summary>The input's quantile function at probability u, interpolated between the held quantiles.</summary>
@@ -343,12 +378,12 @@ internal static class SignalPropagation
             return variance > 0 ? BoxCovariance(r, k, lag) / variance : 0;
         }
 
+        /// <summary>Σ over a, b in [0, k) of r^|a − b + lag|, over k²; grouped by distance, so O(k).</summary>
         private static double BoxCovariance(double r, int k, int lag)
         {
             double sum = 0;
-            for (int a = 0; a < k; a++)
-                for (int b = 0; b < k; b++)
-                    sum += Math.Pow(r, Math.Abs(a - b + lag));
+            for (int d = -(k - 1); d <= k - 1; d++)
+                sum += (k - Math.Abs(d)) * Math.Pow(r, Math.Abs(d + lag));
             return sum / ((double)k * k);
         }
     }
