@@ -89,22 +89,30 @@ public static class OnnxExporter
         WriteToFile(ToModel(network, weights), path);
 
     /// <summary>Writes an ONNX model made by <see cref="ToModel"/> as <see cref="ExportToFile"/> does.</summary>
+    /// <remarks>The message is streamed to the file and hashed on the way, so no second copy of the weights is made.</remarks>
     public static ExportedModel WriteToFile(ModelProto model, string path)
     {
-        byte[] bytes = model.ToByteArray();
         string fullPath = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
         string temporary = $"{fullPath}.{Environment.ProcessId}.tmp";
         try
         {
-            File.WriteAllBytes(temporary, bytes);
+            long bytes;
+            using var sha256 = SHA256.Create();
+            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 20))
+            using (var hashing = new CryptoStream(file, sha256, CryptoStreamMode.Write, leaveOpen: true))
+            {
+                model.WriteTo(hashing);
+                hashing.FlushFinalBlock();
+                bytes = file.Length;
+            }
             File.Move(temporary, fullPath, overwrite: true);
+            return new ExportedModel(fullPath, Convert.ToHexStringLower(sha256.Hash!), bytes, Opset);
         }
         finally
         {
             File.Delete(temporary);
         }
-        return new ExportedModel(fullPath, Sha256(bytes), bytes.LongLength, Opset);
     }
 
     /// <summary>Lower-case hex SHA-256, the content hash recorded for model files.</summary>

@@ -31,6 +31,8 @@ internal sealed record ExportSidecar(
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        // Readable '+' and quotes; the file is data for people and scripts, never embedded in HTML.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 }
@@ -94,9 +96,10 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
                 Weights: NetworkWeights.Scheme);
             File.WriteAllBytes(Path.Combine(folder, $"{model.Id}.json"), JsonSerializer.SerializeToUtf8Bytes(sidecar, ExportSidecar.Json));
 
-            progress.MarkupLineInterpolated(
-                $"[grey]{model.Id}: weights {drawn.TotalSeconds:F2} s, export {exported.TotalSeconds:F2} s, {file.Bytes / 1048576.0:F1} MiB, {sidecar.Parameters:N0} parameters, {counts.Macs / 1e9:F2} GMACs[/]");
-            output.WriteLine($"{file.Path}\t{file.Bytes}\tsha256:{file.Sha256}");
+            // Plain writers: one line per model, never wrapped at the terminal's width.
+            progress.Profile.Out.Writer.WriteLine(FormattableString.Invariant(
+                $"{model.Id}: weights {drawn.TotalSeconds:F2} s, export {exported.TotalSeconds:F2} s, {file.Bytes / 1048576.0:F1} MiB, {sidecar.Parameters:N0} parameters, {counts.Macs / 1e9:F2} GMACs"));
+            output.Profile.Out.Writer.WriteLine($"{file.Path}\t{file.Bytes}\tsha256:{file.Sha256}");
         }
         return 0;
     }

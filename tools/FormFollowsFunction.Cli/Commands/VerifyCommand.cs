@@ -76,21 +76,21 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
         var onnxTime = clock.Elapsed;
 
         var difference = OutputComparison.Compare(onnx, reference);
-        progress.MarkupLineInterpolated(
-            $"[grey]{model.Id}: TorchSharp build and run {torchTime.TotalSeconds:F2} s ({OneDnnIsa.Variable}={OneDnnIsa.Current ?? "unset"}), ONNX Runtime CPU load and run {onnxTime.TotalSeconds:F2} s[/]");
+        progress.Profile.Out.Writer.WriteLine(FormattableString.Invariant(
+            $"{model.Id}: TorchSharp build and run {torchTime.TotalSeconds:F2} s ({OneDnnIsa.Variable}={OneDnnIsa.Current ?? "unset"}), ONNX Runtime CPU load and run {onnxTime.TotalSeconds:F2} s"));
         string what = settings.OnnxFile is null ? "ONNX Runtime CPU (exported in memory)" : $"ONNX Runtime CPU ({settings.OnnxFile})";
-        output.WriteLine(FormattableString.Invariant(
+        output.Profile.Out.Writer.WriteLine(FormattableString.Invariant(
             $"{model.Id} {network.InputShape} seed {settings.Seed}: relative L2 error {difference.RelativeL2Error:E2}, max abs error {difference.MaxAbsoluteError:E2} over {reference.Length} outputs, {what} vs TorchSharp"));
 
         if (difference.Problem is { } problem)
         {
-            progress.MarkupLineInterpolated($"[red]error:[/] {model.Id}: {problem}");
+            progress.Profile.Out.Writer.WriteLine($"error: {model.Id}: {problem}");
             return OutputsDiffer;
         }
         if (!difference.IsWithin(settings.Tolerance))
         {
-            progress.MarkupLineInterpolated(
-                $"[red]error:[/] {model.Id}: relative L2 error {difference.RelativeL2Error:E2} exceeds the tolerance {settings.Tolerance:E1}; ONNX Runtime and TorchSharp disagree (on CPUs where libtorch's vector convolutions are wrong, run with {OneDnnIsa.Variable}=SSE41 to tell which: docs/export.md)");
+            progress.Profile.Out.Writer.WriteLine(FormattableString.Invariant(
+                $"error: {model.Id}: relative L2 error {difference.RelativeL2Error:E2} exceeds the tolerance {settings.Tolerance:E1}; ONNX Runtime and TorchSharp disagree (on CPUs where libtorch's vector convolutions are wrong, run with {OneDnnIsa.Variable}=SSE41 to tell which: docs/export.md)"));
             return OutputsDiffer;
         }
         return 0;
