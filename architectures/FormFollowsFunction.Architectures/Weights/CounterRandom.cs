@@ -1,4 +1,5 @@
 using System.IO.Hashing;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace FormFollowsFunction.Architectures.Weights;
@@ -33,6 +34,8 @@ internal static class CounterRandom
     /// Fills <paramref name="destination"/> with elements <paramref name="start"/>, <paramref name="start"/> + 1, ...
     /// of stream <paramref name="key"/>, each as <see cref="SymmetricUnit"/> times <paramref name="scale"/>.
     /// </summary>
+    // Fully optimised from the first call: exporting a model calls it a few hundred times, too few for tiering.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FillSymmetric(Span<float> destination, ulong key, long start, float scale)
     {
         ulong state = key + unchecked((ulong)(start + 1) * Golden);
