@@ -228,7 +228,10 @@ internal static class SignalPropagation
     /// </summary>
     private sealed class Channel
     {
-        private readonly double[] _quantiles;
+        // Null for a Gaussian channel (every convolution output), whose quantiles are mean + deviation · z
+        // and are only computed when a non-linear rule needs them: most channels never need them.
+        private readonly double[]? _quantiles;
+        private readonly double _deviation;
 
         /// <param name="sortedQuantiles">Owned by the new channel from now on.</param>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -242,6 +245,15 @@ internal static class SignalPropagation
             double squares = 0;
             foreach (double v in sortedQuantiles) squares += (v - Mean) * (v - Mean);
             Variance = squares / QuantileCount;
+            _deviation = Math.Sqrt(Variance);
+        }
+
+        private Channel(double mean, double variance, double correlation)
+        {
+            Mean = mean;
+            Variance = Math.Max(variance, 0);
+            _deviation = Math.Sqrt(Variance);
+            Correlation = Math.Clamp(correlation, 0, 0.999);
         }
 
         public double Mean { get; }
@@ -250,20 +262,18 @@ internal static class SignalPropagation
 
         public double Correlation { get; }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static Channel Gaussian(double mean, double variance, double correlation)
-        {
-            double deviation = Math.Sqrt(Math.Max(variance, 0));
-            var values = new double[QuantileCount];
-            for (int j = 0; j < QuantileCount; j++) values[j] = mean + deviation * NormalQuantiles[j];
-            return new Channel(values, correlation);
-        }
+        public static Channel Gaussian(double mean, double variance, double correlation) => new(mean, variance, correlation);
 
-        public Channel WithCorrelation(double correlation) => new(_quantiles, correlation);
+        public Channel WithCorrelation(double correlation) =>
+            _quantiles is null ? new(Mean, Variance, correlation) : new(_quantiles, correlation);
+
+        /// <summary>Quantile j of 256, at probability (j + ½)/256.</summary>
+        private double At(int j) => _quantiles?[j] ?? Mean + _deviation * NormalQuantiles[j];
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public Channel Affine(double scale, double shift)
         {
+            if (_quantiles is null) return new Channel(scale * Mean + shift, scale * scale * Variance, Correlation);
             var values = new double[QuantileCount];
             for (int j = 0; j < QuantileCount; j++) values[j] = scale * _quantiles[j] + shift;
             if (scale < 0) Array.Reverse(values);
@@ -280,12 +290,12 @@ internal static class SignalPropagation
         {
             var values = new double[QuantileCount];
             double meanY = 0;
-            for (int j = 0; j < QuantileCount; j++) meanY += values[j] = function(_quantiles[j]);
+            for (int j = 0; j < QuantileCount; j++) meanY += values[j] = function(At(j));
             meanY /= QuantileCount;
             double covariance = 0, varianceY = 0;
             for (int j = 0; j < QuantileCount; j++)
             {
-                covariance += (_quantiles[j] - Mean) * (values[j] - meanY);
+                covariance += (At(j) - Mean) * (values[j] - meanY);
                 varianceY += (values[j] - meanY) * (values[j] - meanY);
             }
             double linear = Variance > 0 && varianceY > 0
@@ -315,7 +325,9 @@ internal static class SignalPropagation
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public Channel Average(Size2d kernel, Size2d stride)
         {
-            double scale = Math.Sqrt(BoxVariance(Correlation, kernel.Height) * BoxVariance(Correlation, kernel.Width));
+            double factor = BoxVariance(Correlation, kernel.Height) * BoxVariance(Correlation, kernel.Width);
+            if (_quantiles is null) return new Channel(Mean, Variance * factor, WindowCorrelation(kernel, stride));
+            double scale = Math.Sqrt(factor);
             var values = new double[QuantileCount];
             for (int j = 0; j < QuantileCount; j++) values[j] = Mean + scale * (_quantiles[j] - Mean);
             return new Channel(values, WindowCorrelation(kernel, stride));
@@ -329,7 +341,7 @@ internal static class SignalPropagation
         public Channel Maximum(Size2d kernel, Size2d stride)
         {
             int n = kernel.Height * kernel.Width;
-            if (n == 1) return new Channel(_quantiles, WindowCorrelation(kernel, stride));
+            if (n == 1) return WithCorrelation(WindowCorrelation(kernel, stride));
             double pairSum = BoxVariance(Correlation, kernel.Height) * BoxVariance(Correlation, kernel.Width) * n * n;
             double averageCorrelation = (pairSum - n) / ((double)n * n - n);
             double independent = n / (1 + (n - 1) * averageCorrelation);
@@ -346,7 +358,7 @@ internal static class SignalPropagation
             double sampleMean = 0;
             for (int j = 0; j < QuantileCount; j++)
             {
-                double a = x._quantiles[j], b = y._quantiles[Pairing[j]];
+                double a = x.At(j), b = y.At(Pairing[j]);
                 sampleMean += values[j] = multiply ? a * b : a + b;
             }
             sampleMean /= QuantileCount;
@@ -374,7 +386,7 @@ internal static class SignalPropagation
             double position = Math.Clamp(u * QuantileCount - 0.5, 0, QuantileCount - 1);
             int below = (int)position;
             int above = Math.Min(below + 1, QuantileCount - 1);
-            return _quantiles[below] + (position - below) * (_quantiles[above] - _quantiles[below]);
+            return At(below) + (position - below) * (At(above) - At(below));
         }
 
         /// <summary>Neighbour correlation after a window of <paramref name="kernel"/> moved by <paramref name="stride"/>, both axes averaged.</summary>
