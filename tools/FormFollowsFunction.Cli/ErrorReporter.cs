@@ -21,7 +21,11 @@ internal static class ErrorReporter
     public static int Report(Exception exception)
     {
         var (code, message) = Classify(exception);
-        ConsoleOutput.Diagnostics.MarkupLine($"[red]error:[/] {Markup.Escape(OneLine(message))}");
+        // Redirected, Spectre would wrap a long message at 80 columns: one line is written past its layout.
+        if (Console.IsErrorRedirected)
+            ConsoleOutput.Diagnostics.Profile.Out.Writer.WriteLine($"error: {OneLine(message)}");
+        else
+            ConsoleOutput.Diagnostics.MarkupLine($"[red]error:[/] {Markup.Escape(OneLine(message))}");
         if (code == InternalError && Environment.GetEnvironmentVariable("FFF_DEBUG") is "1")
             ConsoleOutput.Diagnostics.WriteException(exception);
         return code;

@@ -21,5 +21,13 @@ app.Configure(config =>
         .WithExample("describe", "resnet50")
         .WithExample("describe", "residual-d8-w0.5", "--resolution", "160", "--batch", "8")
         .WithExample("describe", "darts", "--json");
+    config.AddCommand<ExportCommand>("export")
+        .WithDescription("Write models as ONNX files with seeded weights (MODEL.onnx) and a sidecar (MODEL.json).")
+        .WithExample("export", "resnet50", "--out", "models")
+        .WithExample("export", "residual-d8-w1.0", "vgg16", "--out", "models", "--resolution", "160", "--seed", "1");
+    config.AddCommand<VerifyCommand>("verify")
+        .WithDescription("Check that ONNX Runtime CPU computes what TorchSharp computes for a model (relative L2 error).")
+        .WithExample("verify", "resnet50")
+        .WithExample("verify", "mobilenetv2", "--onnx", "models/mobilenetv2.onnx", "--tolerance", "1e-4");
 });
 return app.Run(args);

@@ -1,0 +1,262 @@
+using FormFollowsFunction.Architectures.Description;
+using FormFollowsFunction.Architectures.Weights;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FormFollowsFunction.Architectures.Torch;
+
+/// <summary>Size of the values one node produced, for the activation-scale check.</summary>
+/// <param name="RootMeanSquare">√(mean of x²) over the whole tensor.</param>
+public sealed record ActivationScale(string Node, string Kind, double RootMeanSquare, double MaxAbsolute, bool AllFinite);
+
+/// <summary>
+/// The native TorchSharp reference of a network description: a module graph of
+/// <c>torch.nn</c> layers (Conv2d, BatchNorm2d, Linear, pooling, activations) holding exactly the
+/// seeded weights the ONNX file holds, in eval mode without gradients, that executes the
+/// description's nodes in order. It owns its module (and through it every native tensor it holds).
+/// </summary>
+/// <remarks>
+/// The caller chooses intra-op threads with <c>torch.set_num_threads</c>. <see cref="Forward"/> runs
+/// in inference mode and frees each intermediate tensor after its last use, as PyTorch's reference
+/// counting does for a Python module.
+/// </remarks>
+public sealed class TorchNetwork : IDisposable
+{
+    private readonly GraphModule _module;
+
+    private TorchNetwork(Network network, GraphModule module)
+    {
+        Network = network;
+        _module = module;
+    }
+
+    public Network Network { get; }
+
+    /// <summary>The module graph, for callers that drive TorchSharp directly; it stays owned by this object.</summary>
+    public nn.Module<Tensor, Tensor> Module => _module;
+
+    /// <summary>Builds the module graph and copies <paramref name="weights"/> into it.</summary>
+    public static TorchNetwork Build(Network network, NetworkWeights weights)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(weights);
+        weights.EnsureFits(network);
+        var module = new GraphModule(network, weights);
+        try
+        {
+            foreach (var parameter in module.parameters()) parameter.requires_grad = false;
+            module.eval();
+            return new TorchNetwork(network, module);
+        }
+        catch
+        {
+            module.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs the network on <paramref name="input"/> (shape <see cref="Network.InputShape"/>). The result
+    /// belongs to the caller's dispose scope, or to the caller when there is none.
+    /// </summary>
+    public Tensor Forward(Tensor input)
+    {
+        using var inference = inference_mode();
+        using var scope = NewDisposeScope();
+        return _module.forward(input).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Runs the network on a float array in NCHW order and returns the output's values.</summary>
+    public float[] Run(float[] input)
+    {
+        using var scope = NewDisposeScope();
+        var x = InputTensor(input);
+        return Forward(x).data<float>().ToArray();
+    }
+
+    /// <summary>Runs the network once and reports, for every node, the size and finiteness of its output.</summary>
+    public IReadOnlyList<ActivationScale> MeasureActivations(float[] input)
+    {
+        var scales = new List<ActivationScale>();
+        Observe(input, (node, value) =>
+        {
+            using var values = value.to_type(ScalarType.Float64);
+            scales.Add(new ActivationScale(node.Name, node.Layer.Kind,
+                values.square().mean().sqrt().item<double>(),
+                values.abs().max().item<double>(),
+                values.isfinite().all().item<bool>()));
+        });
+        return scales;
+    }
+
+    /// <summary>Runs the network once and shows every node's output to <paramref name="observer"/> before it is freed.</summary>
+    internal void Observe(float[] input, Action<Node, Tensor> observer)
+    {
+        using var inference = inference_mode();
+        using var scope = NewDisposeScope();
+        _module.Execute(InputTensor(input), observer);
+    }
+
+    public void Dispose() => _module.Dispose();
+
+    private Tensor InputTensor(float[] input)
+    {
+        var shape = Network.InputShape;
+        if (input.Length != shape.ElementCount)
+            throw new ArgumentException($"input has {input.Length} values; {Network.Id} takes {shape} = {shape.ElementCount}");
+        return tensor(input, [.. shape.Dimensions.Select(d => (long)d)]);
+    }
+
+    /// <summary>The torch.nn module tree; children are named after description nodes with '.' as '_' (torch forbids dots there).</summary>
+    private sealed class GraphModule : nn.Module<Tensor, Tensor>
+    {
+        private readonly Step[] _steps;
+        private readonly string _output;
+
+        private sealed record Step(Node Node, string[] Inputs, Func<Tensor[], Tensor> Apply, string[] LastUses);
+
+        public GraphModule(Network network, NetworkWeights weights) : base(network.Id)
+        {
+            _output = network.OutputName;
+            var lastUse = new Dictionary<string, int>();
+            for (int i = 0; i < network.Nodes.Length; i++)
+                foreach (var input in network.Nodes[i].Inputs)
+                    lastUse[input] = i;
+
+            _steps = new Step[network.Nodes.Length];
+            for (int i = 0; i < network.Nodes.Length; i++)
+            {
+                var node = network.Nodes[i];
+                var apply = Operation(network, node, weights);
+                string[] freed = [.. node.Inputs.Distinct().Where(t => lastUse[t] == i && t != Network.InputName && t != _output)];
+                _steps[i] = new Step(node, [.. node.Inputs], apply, freed);
+            }
+        }
+
+        public override Tensor forward(Tensor input) => Execute(input, observe: null);
+
+        public Tensor Execute(Tensor input, Action<Node, Tensor>? observe)
+        {
+            var values = new Dictionary<string, Tensor>(_steps.Length) { [Network.InputName] = input };
+            foreach (var step in _steps)
+            {
+                var result = step.Apply([.. step.Inputs.Select(name => values[name])]);
+                values[step.Node.Name] = result;
+                observe?.Invoke(step.Node, result);
+                foreach (var name in step.LastUses)
+                {
+                    // Free early to keep the peak memory of a Python module; never a tensor still held under another name.
+                    var freed = values[name];
+                    values.Remove(name);
+                    if (!values.Values.Any(v => ReferenceEquals(v, freed))) freed.Dispose();
+                }
+            }
+            return values[_output];
+        }
+
+        private Func<Tensor[], Tensor> Operation(Network network, Node node, NetworkWeights weights)
+        {
+            string name = node.Name;
+            switch (node.Layer)
+            {
+                case Conv2d c:
+                {
+                    var conv = Register(name, nn.Conv2d(c.InChannels, c.OutChannels, (c.Kernel.Height, c.Kernel.Width),
+                        stride: (c.Stride.Height, c.Stride.Width), padding: (c.Padding.Height, c.Padding.Width),
+                        dilation: (c.Dilation.Height, c.Dilation.Width), groups: c.Groups, bias: c.HasBias));
+                    Load(conv.weight!, weights.Tensor($"{name}.weight"));
+                    if (c.HasBias) Load(conv.bias!, weights.Tensor($"{name}.bias"));
+                    return x => conv.call(x[0]);
+                }
+                case BatchNorm2d b:
+                {
+                    var norm = Register(name, nn.BatchNorm2d(b.Channels, eps: b.Epsilon));
+                    Load(norm.weight!, weights.Tensor($"{name}.weight"));
+                    Load(norm.bias!, weights.Tensor($"{name}.bias"));
+                    Load(norm.running_mean!, weights.Tensor($"{name}.running_mean"));
+                    Load(norm.running_var!, weights.Tensor($"{name}.running_var"));
+                    return x => norm.call(x[0]);
+                }
+                case Linear l:
+                {
+                    var linear = Register(name, nn.Linear(l.InFeatures, l.OutFeatures, hasBias: l.HasBias));
+                    Load(linear.weight!, weights.Tensor($"{name}.weight"));
+                    if (l.HasBias) Load(linear.bias!, weights.Tensor($"{name}.bias"));
+                    return x => linear.call(x[0]);
+                }
+                case Activation a:
+                {
+                    nn.Module<Tensor, Tensor> activation = a.Function switch
+                    {
+                        ActivationFunction.Relu => nn.ReLU(),
+                        ActivationFunction.Relu6 => nn.ReLU6(),
+                        ActivationFunction.Silu => nn.SiLU(),
+                        ActivationFunction.Sigmoid => nn.Sigmoid(),
+                        _ => throw new NotSupportedException($"no TorchSharp module for activation {a.Function}"),
+                    };
+                    Register(name, activation);
+                    return x => activation.call(x[0]);
+                }
+                case MaxPool2d p:
+                {
+                    var pool = Register(name, nn.MaxPool2d((p.Kernel.Height, p.Kernel.Width), stride: (p.Stride.Height, p.Stride.Width),
+                        padding: (p.Padding.Height, p.Padding.Width), ceil_mode: p.CeilMode));
+                    return x => pool.call(x[0]);
+                }
+                case AvgPool2d p:
+                {
+                    var pool = Register(name, nn.AvgPool2d((p.Kernel.Height, p.Kernel.Width), stride: (p.Stride.Height, p.Stride.Width),
+                        padding: (p.Padding.Height, p.Padding.Width), ceil_mode: p.CeilMode, count_include_pad: p.CountIncludePad));
+                    return x => pool.call(x[0]);
+                }
+                case GlobalAvgPool:
+                {
+                    var pool = Register(name, nn.AdaptiveAvgPool2d((1, 1)));
+                    return x => pool.call(x[0]);
+                }
+                case AdaptiveAvgPool2d p:
+                {
+                    var pool = Register(name, nn.AdaptiveAvgPool2d((p.OutputSize.Height, p.OutputSize.Width)));
+                    return x => pool.call(x[0]);
+                }
+                case Flatten:
+                {
+                    var flatten = Register(name, nn.Flatten(start_dim: 1));
+                    return x => flatten.call(x[0]);
+                }
+                case Identity:
+                    // A new handle on the same storage, so that freeing the input never frees the output.
+                    return x => x[0].alias();
+                case Add:
+                    return x => x.Skip(1).Aggregate(x[0], (sum, term) => sum.add(term));
+                case Multiply:
+                    return x => x[0].mul(x[1]);
+                case Concat:
+                    return x => cat(x, 1);
+                case SpatialCrop crop:
+                {
+                    var shape = network.ShapeOf(node.Inputs[0]);
+                    return x => x[0].narrow(2, crop.Top, shape.Height - crop.Top).narrow(3, crop.Left, shape.Width - crop.Left);
+                }
+                default:
+                    throw new NotSupportedException($"{network.Id}: the TorchSharp builder has no mapping for {node.Layer.Kind} layer '{name}'");
+            }
+        }
+
+        private T Register<T>(string node, T module) where T : nn.Module
+        {
+            register_module(node.Replace('.', '_'), module);
+            return module;
+        }
+
+        /// <summary>Copies the weight's bytes straight into the tensor's native storage (same float32 layout).</summary>
+        private static void Load(Tensor destination, WeightTensor source)
+        {
+            var expected = source.Shape.Dimensions.Select(d => (long)d).ToArray();
+            if (!destination.shape.SequenceEqual(expected) || destination.dtype != ScalarType.Float32 || !destination.is_contiguous())
+                throw new InvalidOperationException(
+                    $"cannot load '{source.Name}' ({source.Shape}) into a tensor of shape {string.Join('x', destination.shape)} ({destination.dtype})");
+            source.RawData.Span.CopyTo(destination.bytes);
+        }
+    }
+}
