@@ -140,9 +140,9 @@ public sealed class CounterGroup : IDisposable
     public void Disable() => ControlAll(IocDisable, "disable", reverse: true);
 
     /// <summary>
-    /// Makes the next <see cref="Read"/> count from now on. This takes a baseline instead of issuing
-    /// PERF_EVENT_IOC_RESET: that ioctl zeroes the count but neither time_enabled nor time_running (so
-    /// scaling would use the wrong times) nor the counts that exited inherited threads left behind.
+    /// Makes the next <see cref="Read"/> count from now on. This takes a baseline of counts and times
+    /// instead of issuing PERF_EVENT_IOC_RESET: that ioctl zeroes the count but not time_enabled and
+    /// time_running (seen on Linux 6.18), so multiplexing scale factors after it would be wrong.
     /// </summary>
     public void Reset()
     {
