@@ -16,5 +16,8 @@ app.Configure(config =>
     config.AddCommand<ListCommand>("list")
         .WithDescription("List the architecture patterns and reference networks.")
         .WithExample("list").WithExample("list", "--json");
+    config.AddCommand<DoctorCommand>("doctor")
+        .WithDescription("Check what this machine can measure: hardware counters, cache sizes, machine facts; says how to fix what is missing.")
+        .WithExample("doctor").WithExample("doctor", "--json").WithExample("doctor", "--event", "pmu:msr/tsc/");
 });
 return app.Run(args);

@@ -15,7 +15,7 @@ public sealed record CounterUnavailability(string Summary, string Reason, string
     private static string Paranoid(int? level) => level is { } l ? $"perf_event_paranoid={l}" : "perf_event_paranoid";
 
     private const string ParanoidFix =
-        "run `sudo sysctl kernel.perf_event_paranoid=1` (0 or -1 to also count kernel mode), or give the program CAP_PERFMON; " +
+        "run `sudo sysctl kernel.perf_event_paranoid=1` (lets a process count its own threads in user and kernel mode), or give the program CAP_PERFMON; " +
         "in a container also allow perf_event_open (docker: --cap-add PERFMON, or a seccomp profile that permits it)";
 
     /// <summary>Explains an errno from perf_event_open for this event.</summary>
