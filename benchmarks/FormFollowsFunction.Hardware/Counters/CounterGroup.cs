@@ -29,15 +29,18 @@ public sealed class CounterGroup : IDisposable
     private (ulong Value, ulong Enabled, ulong Running)[] _baseline;
     private bool _disposed;
 
-    private CounterGroup(Slot[] slots, CounterScope scope, int? paranoid)
+    private CounterGroup(Slot[] slots, CounterScope scope, CountedModes modes, int? paranoid)
     {
         _slots = slots;
         _baseline = new (ulong, ulong, ulong)[slots.Length];
         Scope = scope;
+        Modes = modes;
         ParanoidLevel = paranoid;
     }
 
     public CounterScope Scope { get; }
+
+    public CountedModes Modes { get; }
 
     /// <summary>perf_event_paranoid when the group was opened (null where unreadable).</summary>
     public int? ParanoidLevel { get; }
@@ -77,7 +80,7 @@ public sealed class CounterGroup : IDisposable
             foreach (var slot in slots) slot?.Handle?.Dispose();
             throw;
         }
-        var group = new CounterGroup(slots, scope, paranoid);
+        var group = new CounterGroup(slots, scope, modes, paranoid);
         try
         {
             group.WarmUp();
@@ -117,7 +120,7 @@ public sealed class CounterGroup : IDisposable
 
         bool userOnly = modes == CountedModes.UserOnly;
         if (userOnly && counterEvent.KernelMode == KernelModeEffect.KernelOnly)
-            return new Slot(counterEvent, null, false, CounterUnavailability.KernelOnlyEventInUserMode(paranoid));
+            return new Slot(counterEvent, null, false, CounterUnavailability.KernelOnlyEventWithUserOnlyRequested());
 
         (PerfEventHandle? Handle, int Errno) PerfOpen(bool excludeKernel) => PerfEventSyscalls.Open(Attributes(encoding, scope, excludeKernel));
 
@@ -205,7 +208,9 @@ public sealed class CounterGroup : IDisposable
             var state = running > 0 ? CounterState.Counted : CounterState.NotCounted;
             readings[i] = new CounterReading(slot.Event, state, value, enabled, running, slot.UserSpaceOnly, null);
         }
-        return new CounterReadings(readings, ParanoidLevel);
+        string userSpaceOnlyCause = Modes == CountedModes.UserOnly ? "requested"
+            : ParanoidLevel is { } level ? $"perf_event_paranoid={level}" : "perf_event_paranoid";
+        return new CounterReadings(readings, userSpaceOnlyCause);
     }
 
     private void ControlAll(nuint request, string what, bool reverse = false)

@@ -35,10 +35,11 @@ public sealed record CounterReading(
 
 /// <summary>The readings of every event of a group, in the order the events were given.</summary>
 /// <param name="readings">One reading per event.</param>
-/// <param name="paranoidLevel">perf_event_paranoid when the group was opened, for the status wording.</param>
-public sealed class CounterReadings(IReadOnlyList<CounterReading> readings, int? paranoidLevel = null) : IReadOnlyList<CounterReading>
+/// <param name="userSpaceOnlyCause">Why events marked <see cref="CounterReading.UserSpaceOnly"/> exclude kernel mode
+/// (<c>perf_event_paranoid=2</c>, or <c>requested</c>), for the status wording.</param>
+public sealed class CounterReadings(IReadOnlyList<CounterReading> readings, string? userSpaceOnlyCause = null) : IReadOnlyList<CounterReading>
 {
-    public int? ParanoidLevel { get; } = paranoidLevel;
+    public string? UserSpaceOnlyCause { get; } = userSpaceOnlyCause;
 
     public CounterReading this[int index] => readings[index];
 

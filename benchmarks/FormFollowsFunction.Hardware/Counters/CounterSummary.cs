@@ -111,7 +111,7 @@ public sealed class CounterSummary
 /// <code>
 /// unavailable (REASON): event,event
 /// not counted (never scheduled on a counter): event
-/// user space only (perf_event_paranoid=N): event,event
+/// user space only (perf_event_paranoid=N | requested): event,event
 /// multiplexed (share of time counted): event 48%,event 52%
 /// </code>
 /// Event names are those of the results columns; the wording is stable so that scripts may match on it.
@@ -133,7 +133,7 @@ public static class CounterStatus
 
         var userOnly = readings.Where(r => r.State == CounterState.Counted && r.UserSpaceOnly).ToList();
         if (userOnly.Count > 0)
-            clauses.Add($"user space only{(readings.ParanoidLevel is { } level ? $" (perf_event_paranoid={level})" : "")}: {Names(userOnly)}");
+            clauses.Add($"user space only{(readings.UserSpaceOnlyCause is { } cause ? $" ({cause})" : "")}: {Names(userOnly)}");
 
         var multiplexed = readings.Where(r => r.IsMultiplexed).ToList();
         if (multiplexed.Count > 0)

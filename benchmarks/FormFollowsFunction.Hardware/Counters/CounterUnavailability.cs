@@ -73,6 +73,12 @@ public sealed record CounterUnavailability(string Summary, string Reason, string
         $"this event happens only in kernel mode, and {Paranoid(paranoid)} allows counting user space only, where it would read a false zero",
         ParanoidFix);
 
+    /// <summary>The event happens only in kernel mode and the group was asked to count user space only.</summary>
+    public static CounterUnavailability KernelOnlyEventWithUserOnlyRequested() => new(
+        "kernel-mode event, user space only requested",
+        "this event happens only in kernel mode, and the counters were opened for user space only (CountedModes.UserOnly), where it would read a false zero",
+        "open the counters for user and kernel mode (CountedModes.UserAndKernel)");
+
     /// <summary>perf events are not available at all (not Linux, no perf_event_open, unknown architecture).</summary>
     public static CounterUnavailability PerfEventsMissing() => new(
         "perf_event_open not available",

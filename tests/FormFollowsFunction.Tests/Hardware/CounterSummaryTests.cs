@@ -100,7 +100,7 @@ public sealed class CounterSummaryTests
             new CounterReading(CounterEvent.LlcLoads, CounterState.NotCounted, 0, 1000, 0, false, null),
             Counted(CounterEvent.PageFaults, 12, userOnly: true),
             Counted(CounterEvent.TaskClock, 1_000_000),
-        ], paranoidLevel: 2);
+        ], userSpaceOnlyCause: "perf_event_paranoid=2");
         var s = CounterSummary.From(readings, 1, TimeSpan.FromMilliseconds(1));
 
         Assert.Null(s.LlcLoads);
