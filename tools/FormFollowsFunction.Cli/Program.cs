@@ -29,5 +29,8 @@ app.Configure(config =>
         .WithDescription("Check that ONNX Runtime CPU computes what TorchSharp computes for a model (relative L2 error).")
         .WithExample("verify", "resnet50")
         .WithExample("verify", "mobilenetv2", "--onnx", "models/mobilenetv2.onnx", "--tolerance", "1e-4");
+    config.AddCommand<DoctorCommand>("doctor")
+        .WithDescription("Check what this machine can measure: hardware counters, cache sizes, machine facts; says how to fix what is missing.")
+        .WithExample("doctor").WithExample("doctor", "--json").WithExample("doctor", "--event", "pmu:msr/tsc/");
 });
 return app.Run(args);
