@@ -18,19 +18,14 @@ internal static class HtmlReport
         .Build();
 
     /// <param name="markdown">The report text.</param>
-    /// <param name="readImage">Reads a file the Markdown links, by its relative path.</param>
-    public static string Write(string markdown, string title, Func<string, byte[]> readImage)
+    /// <param name="embed">Gives the bytes and MIME type to embed for an image the Markdown links, by its relative path.</param>
+    public static string Write(string markdown, string title, Func<string, (byte[] Bytes, string Mime)> embed)
     {
         var document = Markdown.Parse(markdown, Pipeline);
         foreach (var link in document.Descendants<LinkInline>().Where(l => l.IsImage && l.Url is not null))
         {
-            string mime = Path.GetExtension(link.Url!).ToLowerInvariant() switch
-            {
-                ".png" => "image/png",
-                ".svg" => "image/svg+xml",
-                var other => throw new InvalidOperationException($"the report links an image of unknown type {other}"),
-            };
-            link.Url = $"data:{mime};base64,{Convert.ToBase64String(readImage(link.Url!))}";
+            var (bytes, mime) = embed(link.Url!);
+            link.Url = $"data:{mime};base64,{Convert.ToBase64String(bytes)}";
         }
         string body = Markdown.ToHtml(document, Pipeline);
         return $$"""

@@ -13,7 +13,8 @@ internal static class AxisTicks
 {
     /// <summary>
     /// Sets a log10 axis over [min, max] (real values, both positive): limits padded by a twentieth
-    /// of the span, labels at 1-2-5 steps when the data spans under two decades, else at powers of ten.
+    /// of the span, labels at powers of ten, or at 1-2-5 steps where fewer than three powers of ten
+    /// fall inside (a plot needs three labels to be read).
     /// </summary>
     public static void Logarithmic(IAxis axis, double min, double max, Func<double, string> label)
     {
@@ -22,7 +23,8 @@ internal static class AxisTicks
         double pad = (hi - lo) * 0.05;
         lo -= pad; hi += pad;
         var ticks = new NumericManual();
-        double[] steps = hi - lo < 2 ? [1, 2, 5] : [1];
+        int powersInside = (int)Math.Floor(hi) - (int)Math.Ceiling(lo) + 1;
+        double[] steps = powersInside < 3 ? [1, 2, 5] : [1];
         for (int decade = (int)Math.Floor(lo); decade <= (int)Math.Ceiling(hi); decade++)
         {
             double power = Math.Pow(10, decade);

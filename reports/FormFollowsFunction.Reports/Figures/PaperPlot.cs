@@ -18,7 +18,13 @@ internal static partial class PaperPlot
     public const double WidthInches = 6.5;
     public const double HeightInches = 4.0;
 
-    private static readonly ScottPlot.Palettes.ColorblindFriendly Palette = new();
+    /// <summary>
+    /// The Okabe-Ito colour-blind-safe colours (ScottPlot's ColorblindFriendly palette) with yellow
+    /// moved last: it is nearly invisible on white and is only reached by an eighth series.
+    /// </summary>
+    private static readonly Color[] Palette = Reorder(new ScottPlot.Palettes.ColorblindFriendly().Colors, [0, 1, 2, 3, 5, 6, 7, 4]);
+
+    private static Color[] Reorder(Color[] colors, int[] order) => order.Where(i => i < colors.Length).Select(i => colors[i]).ToArray();
 
     /// <summary>Filled and open shapes alternate so that series stay apart in grey-scale print.</summary>
     private static readonly MarkerShape[] Markers =
@@ -27,7 +33,7 @@ internal static partial class PaperPlot
         MarkerShape.OpenCircle, MarkerShape.OpenSquare, MarkerShape.OpenTriangleUp, MarkerShape.OpenDiamond,
     ];
 
-    public static Color ColorOf(int index) => Palette.GetColor(index);
+    public static Color ColorOf(int index) => Palette[index % Palette.Length];
 
     public static MarkerShape MarkerOf(int index) => Markers[index % Markers.Length];
 
@@ -48,6 +54,7 @@ internal static partial class PaperPlot
         }
         plot.Legend.FontSize = 12;
         plot.Legend.SymbolWidth = 24;
+        plot.Legend.ShadowColor = Colors.Transparent;
         return plot;
     }
 

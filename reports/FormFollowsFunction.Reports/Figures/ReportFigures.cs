@@ -234,7 +234,10 @@ internal static class ReportFigures
                     .ToList();
                 string label = widths.Count > 1 ? $"{backend}, w{FormatWidth(width)}" : backend;
                 if (data.HasSeveralRuns) label += $" · {runId}";
-                AddSeries(plot, label, data.BackendIndex(backend) * widths.Count + widths.IndexOf(width) + RunOffset(data, runId), points, lines: true);
+                // Colour tells the backend; the widest width is drawn solid with filled markers, narrower ones dashed and open.
+                bool widest = width == widths[^1];
+                int style = data.BackendIndex(backend) + RunOffset(data, runId);
+                AddSeries(plot, label, style, points, lines: true, marker: style % 4 + (widest ? 0 : 4), pattern: widest ? LinePattern.Solid : LinePattern.Dashed);
             }
             AxisTicks.Depths(plot.Axes.Bottom, figure.Select(m => m.Row.Depth!.Value));
             if (logY)
@@ -248,7 +251,7 @@ internal static class ReportFigures
             set.Drafts.Add(new FigureDraft(
                 Slug($"{name}-vs-depth_{pattern}", setting, data),
                 $"{quantity} vs depth, {pattern} ({setting})",
-                $"{quantity} ({column}), per inference over the measured iterations, read from hardware counters around the timed region, pattern {pattern}, {setting}; one line per backend and width.{missing}",
+                $"{quantity} ({column}), per inference over the measured iterations, read from hardware counters around the timed region, pattern {pattern}, {setting}; colour: backend; solid lines and filled markers: the widest width, dashed and open: narrower.{missing}",
                 plot));
         }
     }
@@ -268,7 +271,9 @@ internal static class ReportFigures
         {
             var setting = figure.Key;
             var networks = figure.Select(m => m.Row.Model).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-            var groups = figure.GroupBy(m => (m.Row.Backend, m.Run.RunId)).OrderBy(g => data.BackendIndex(g.Key.Backend)).ThenBy(g => g.Key.RunId).ToList();
+            // Bars for ok cells; a failed cell keeps its slot and shows its status, so a missing bar is never silent.
+            var all = data.Measurements.Where(m => m.IsReferenceNetwork && m.Setting == setting && networks.Contains(m.Row.Model)).ToList();
+            var groups = all.GroupBy(m => (m.Row.Backend, m.Run.RunId)).OrderBy(g => data.BackendIndex(g.Key.Backend)).ThenBy(g => g.Key.RunId).ToList();
             var plot = PaperPlot.Create("Reference networks: latency per backend", "Network", "Median latency (ms)");
             double barWidth = 0.8 / groups.Count;
             double top = 0;
@@ -281,6 +286,16 @@ internal static class ReportFigures
                 foreach (var m in groups[g])
                 {
                     double x = networks.IndexOf(m.Row.Model) - 0.4 + barWidth * (g + 0.5);
+                    if (!(m.Row.IsOk && m.Row.MedianMs > 0))
+                    {
+                        var status = plot.Add.Text(m.Row.IsOk ? "no median" : m.Row.Status, x, 0);
+                        status.LabelFontSize = 9;
+                        status.LabelFontColor = color;
+                        status.LabelRotation = -90;
+                        status.LabelAlignment = Alignment.MiddleLeft;
+                        status.OffsetY = -4;
+                        continue;
+                    }
                     double median = m.Row.MedianMs!.Value;
                     bars.Add(new Bar { Position = x, Value = median, Size = barWidth * 0.92, FillColor = color, LineWidth = 0 });
                     double high = Math.Max(median, m.Row.Ci95HighMs ?? median);
@@ -298,6 +313,7 @@ internal static class ReportFigures
                         label.OffsetY = -3;
                     }
                 }
+                if (bars.Count == 0) continue;
                 var barPlot = plot.Add.Bars(bars);
                 barPlot.LegendText = SeriesLabel(data, backend, runId);
                 if (xs.Count > 0) AddErrorBars(plot, xs, ys, up, down, Colors.Black);
@@ -314,7 +330,7 @@ internal static class ReportFigures
             set.Drafts.Add(new FigureDraft(
                 Slug("reference-latency", setting, data),
                 $"Reference networks: median latency per backend ({setting})",
-                $"Median latency per inference of each reference network on each backend, {setting}; error bars: 95% confidence interval of the median; labels: speed-up over {data.BaselineBackend} (ratio of medians).",
+                $"Median latency per inference of each reference network on each backend, {setting}; error bars: 95% confidence interval of the median; labels: speed-up over {data.BaselineBackend} (ratio of medians); a cell without a valid measurement shows its status in place of its bar.",
                 plot));
         }
     }
@@ -346,7 +362,8 @@ internal static class ReportFigures
         }
     }
 
-    private static void AddSeries(Plot plot, string label, int style, IReadOnlyList<Point> points, bool lines)
+    /// <param name="style">Colour (and, unless <paramref name="marker"/> is given, marker) index.</param>
+    private static void AddSeries(Plot plot, string label, int style, IReadOnlyList<Point> points, bool lines, int? marker = null, LinePattern? pattern = null)
     {
         var color = PaperPlot.ColorOf(style);
         var withInterval = points.Where(p => p.Low is not null && p.High is not null).ToList();
@@ -357,9 +374,10 @@ internal static class ReportFigures
                 withInterval.Select(p => Math.Max(0, p.Y - p.Low!.Value)).ToList(), color);
         var scatter = plot.Add.Scatter(points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray(), color);
         scatter.LegendText = label;
-        scatter.MarkerShape = PaperPlot.MarkerOf(style);
+        scatter.MarkerShape = PaperPlot.MarkerOf(marker ?? style);
         scatter.MarkerSize = 7;
         scatter.LineWidth = lines ? 1.5f : 0;
+        if (pattern is { } linePattern) scatter.LinePattern = linePattern;
     }
 
     private static void AddErrorBars(Plot plot, List<double> xs, List<double> ys, List<double> up, List<double> down, Color color)

@@ -45,7 +45,7 @@ public static class MarkdownTableWriter
     /// <summary>Escapes what Markdown would read as table syntax or emphasis inside a cell.</summary>
     public static string Escape(string text) =>
         text.Replace("\\", "\\\\").Replace("|", "\\|").Replace("*", "\\*").Replace("_", "\\_")
-            .Replace("<", "&lt;").Replace("\r", " ").Replace("\n", " ");
+            .Replace("<", "\\<").Replace("\r", " ").Replace("\n", " ");
 }
 
 /// <summary>
