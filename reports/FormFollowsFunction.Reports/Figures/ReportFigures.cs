@@ -57,7 +57,7 @@ internal static class ReportFigures
                 // Dodge series sideways by a few hundredths of a doubling so that error bars do not hide each other.
                 double dodge = (i - (series.Count - 1) / 2.0) * 0.04;
                 var points = series[i].OrderBy(s => s.Depth).Select(s => SpeedupPoint(Math.Log2(s.Depth!.Value) + dodge, s)).ToList();
-                AddSeries(plot, SeriesLabel(data, series[i].Key.Pattern, series[i].Key.RunId), data.PatternIndex(series[i].Key.Pattern) + RunOffset(data, series[i].Key.RunId), points, lines: true);
+                AddSeries(plot, SeriesLabel(data, series[i].Key.Pattern, series[i].Key.RunId), StyleFor(data, data.PatternIndex(series[i].Key.Pattern), series[i].Key.RunId), points, lines: true);
             }
             PaperPlot.ParityLine(plot, data.BaselineBackend);
             AxisTicks.Depths(plot.Axes.Bottom, figure.Select(s => s.Depth!.Value));
@@ -98,7 +98,7 @@ internal static class ReportFigures
                 double dodge = (i - (series.Count - 1) / 2.0) * span * 0.012;
                 var points = series[i].OrderBy(s => s.Width).Select(s => SpeedupPoint(s.Width!.Value + dodge, s)).ToList();
                 string label = $"depth {series[i].Key.Depth}" + (data.HasSeveralRuns ? $" · {series[i].Key.RunId}" : "");
-                AddSeries(plot, label, depths.IndexOf(series[i].Key.Depth) + RunOffset(data, series[i].Key.RunId), points, lines: true);
+                AddSeries(plot, label, StyleFor(data, depths.IndexOf(series[i].Key.Depth), series[i].Key.RunId), points, lines: true);
             }
             PaperPlot.ParityLine(plot, data.BaselineBackend);
             AxisTicks.AtValues(plot.Axes.Bottom, figure.Select(s => s.Width!.Value), "0.0##");
@@ -131,7 +131,7 @@ internal static class ReportFigures
             foreach (var s in series)
             {
                 var points = s.OrderBy(m => m.Row.Macs).Select(m => LogPoint(m.Row.Macs, m.Row.MedianMs!.Value, m.Row.Ci95LowMs, m.Row.Ci95HighMs)).ToList();
-                AddSeries(plot, SeriesLabel(data, s.Key.Backend, s.Key.RunId), data.BackendIndex(s.Key.Backend) + RunOffset(data, s.Key.RunId), points, lines: false);
+                AddSeries(plot, SeriesLabel(data, s.Key.Backend, s.Key.RunId), StyleFor(data, data.BackendIndex(s.Key.Backend), s.Key.RunId), points, lines: false);
             }
             AxisTicks.Logarithmic(plot.Axes.Bottom, figure.Min(m => m.Row.Macs), figure.Max(m => m.Row.Macs), AxisTicks.SiCount);
             AxisTicks.Logarithmic(plot.Axes.Left,
@@ -234,10 +234,12 @@ internal static class ReportFigures
                     .ToList();
                 string label = widths.Count > 1 ? $"{backend}, w{FormatWidth(width)}" : backend;
                 if (data.HasSeveralRuns) label += $" · {runId}";
-                // Colour tells the backend; the widest width is drawn solid with filled markers, narrower ones dashed and open.
+                // Colour tells the backend; the widest width has filled markers, narrower ones open (and dashed,
+                // unless line patterns already tell runs apart).
                 bool widest = width == widths[^1];
-                int style = data.BackendIndex(backend) + RunOffset(data, runId);
-                AddSeries(plot, label, style, points, lines: true, marker: style % 4 + (widest ? 0 : 4), pattern: widest ? LinePattern.Solid : LinePattern.Dashed);
+                int colour = data.BackendIndex(backend);
+                var line = data.HasSeveralRuns ? StyleFor(data, colour, runId).Line : widest ? LinePattern.Solid : LinePattern.Dashed;
+                AddSeries(plot, label, new SeriesStyle(colour, PaperPlot.MarkerOf(colour % 4 + (widest ? 0 : 4)), line), points, lines: true);
             }
             AxisTicks.Depths(plot.Axes.Bottom, figure.Select(m => m.Row.Depth!.Value));
             if (logY)
@@ -276,11 +278,15 @@ internal static class ReportFigures
             var groups = all.GroupBy(m => (m.Row.Backend, m.Run.RunId)).OrderBy(g => data.BackendIndex(g.Key.Backend)).ThenBy(g => g.Key.RunId).ToList();
             var plot = PaperPlot.Create("Reference networks: latency per backend", "Network", "Median latency (ms)");
             double barWidth = 0.8 / groups.Count;
+            // About 430 of the 650 layout units are data area; a "12.3×" label at 10 units needs about 26 of them.
+            bool verticalLabels = 430.0 / networks.Count * barWidth < 26;
             double top = 0;
             for (int g = 0; g < groups.Count; g++)
             {
                 var (backend, runId) = groups[g].Key;
-                var color = PaperPlot.ColorOf(data.BackendIndex(backend) + RunOffset(data, runId));
+                var color = PaperPlot.ColorOf(data.BackendIndex(backend));
+                // Colour tells the backend; a second (third, ...) run's bars are hatched.
+                bool hatched = RunIndex(data, runId) > 0;
                 var bars = new List<Bar>();
                 var xs = new List<double>(); var ys = new List<double>(); var up = new List<double>(); var down = new List<double>();
                 foreach (var m in groups[g])
@@ -297,7 +303,15 @@ internal static class ReportFigures
                         continue;
                     }
                     double median = m.Row.MedianMs!.Value;
-                    bars.Add(new Bar { Position = x, Value = median, Size = barWidth * 0.92, FillColor = color, LineWidth = 0 });
+                    var bar = new Bar { Position = x, Value = median, Size = barWidth * 0.92, FillColor = color, LineWidth = hatched ? 1 : 0, LineColor = color };
+                    if (hatched)
+                    {
+                        // A pale fill under the stripes keeps the legend swatch (which shows the fill) recognisable.
+                        bar.FillColor = color.WithAlpha(0.35);
+                        bar.FillHatch = new ScottPlot.Hatches.Striped();
+                        bar.FillHatchColor = color;
+                    }
+                    bars.Add(bar);
                     double high = Math.Max(median, m.Row.Ci95HighMs ?? median);
                     if (m.Row is { Ci95LowMs: { } lo, Ci95HighMs: { } hi })
                     {
@@ -309,7 +323,15 @@ internal static class ReportFigures
                     {
                         var label = plot.Add.Text(speedup.Value.ToString("0.0", CultureInfo.InvariantCulture) + "×", x, high);
                         label.LabelFontSize = 10;
-                        label.LabelAlignment = Alignment.LowerCenter;
+                        if (verticalLabels)
+                        {
+                            label.LabelRotation = -90;
+                            label.LabelAlignment = Alignment.MiddleLeft;
+                        }
+                        else
+                        {
+                            label.LabelAlignment = Alignment.LowerCenter;
+                        }
                         label.OffsetY = -3;
                     }
                 }
@@ -324,7 +346,7 @@ internal static class ReportFigures
             plot.Axes.Bottom.MajorTickStyle.Length = 0;
             plot.Axes.SetLimitsX(-0.6, networks.Count - 0.4);
             // Room above the tallest bar for its speed-up label.
-            plot.Axes.SetLimitsY(0, top * 1.15);
+            plot.Axes.SetLimitsY(0, top * (verticalLabels ? 1.22 : 1.15));
             plot.HideGrid();
             PaperPlot.LegendOutside(plot);
             set.Drafts.Add(new FigureDraft(
@@ -356,16 +378,31 @@ internal static class ReportFigures
             .OrderBy(g => g.Key.Family == "reference networks" ? 1 : 0).ThenBy(g => g.Key.Family).ThenBy(g => g.Key.RunId);
         foreach (var s in series)
         {
-            int style = s.Key.Family == "reference networks" ? data.Patterns.Count : data.PatternIndex(s.Key.Family);
+            int colour = s.Key.Family == "reference networks" ? data.Patterns.Count : data.PatternIndex(s.Key.Family);
             var points = s.OrderBy(x).Select(c => SpeedupPoint(x(c), c)).ToList();
-            AddSeries(plot, SeriesLabel(data, s.Key.Family, s.Key.RunId), style + RunOffset(data, s.Key.RunId), points, lines: false);
+            AddSeries(plot, SeriesLabel(data, s.Key.Family, s.Key.RunId), StyleFor(data, colour, s.Key.RunId), points, lines: false);
         }
     }
 
-    /// <param name="style">Colour (and, unless <paramref name="marker"/> is given, marker) index.</param>
-    private static void AddSeries(Plot plot, string label, int style, IReadOnlyList<Point> points, bool lines, int? marker = null, LinePattern? pattern = null)
+    /// <summary>How a series looks: colour (by palette index), marker and line pattern.</summary>
+    private readonly record struct SeriesStyle(int Colour, MarkerShape Marker, LinePattern Line);
+
+    private static readonly LinePattern[] RunLines = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
+
+    /// <summary>
+    /// The colour says which pattern / backend / depth a series is, and stays the same across runs;
+    /// with several runs, the line pattern says which run, and every other run has open markers.
+    /// </summary>
+    private static SeriesStyle StyleFor(ReportData data, int index, string runId)
     {
-        var color = PaperPlot.ColorOf(style);
+        if (!data.HasSeveralRuns) return new SeriesStyle(index, PaperPlot.MarkerOf(index), LinePattern.Solid);
+        int run = RunIndex(data, runId);
+        return new SeriesStyle(index, PaperPlot.MarkerOf(index % 4 + (run % 2 == 1 ? 4 : 0)), RunLines[run % RunLines.Length]);
+    }
+
+    private static void AddSeries(Plot plot, string label, SeriesStyle style, IReadOnlyList<Point> points, bool lines)
+    {
+        var color = PaperPlot.ColorOf(style.Colour);
         var withInterval = points.Where(p => p.Low is not null && p.High is not null).ToList();
         if (withInterval.Count > 0)
             AddErrorBars(plot,
@@ -374,10 +411,10 @@ internal static class ReportFigures
                 withInterval.Select(p => Math.Max(0, p.Y - p.Low!.Value)).ToList(), color);
         var scatter = plot.Add.Scatter(points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray(), color);
         scatter.LegendText = label;
-        scatter.MarkerShape = PaperPlot.MarkerOf(marker ?? style);
+        scatter.MarkerShape = style.Marker;
         scatter.MarkerSize = 7;
         scatter.LineWidth = lines ? 1.5f : 0;
-        if (pattern is { } linePattern) scatter.LinePattern = linePattern;
+        scatter.LinePattern = style.Line;
     }
 
     private static void AddErrorBars(Plot plot, List<double> xs, List<double> ys, List<double> up, List<double> down, Color color)
@@ -414,12 +451,10 @@ internal static class ReportFigures
     private static string SeriesLabel(ReportData data, string name, string runId) =>
         data.HasSeveralRuns ? $"{name} · {runId}" : name;
 
-    /// <summary>Shifts the style of a second run's series so that two runs never share colour and marker.</summary>
-    private static int RunOffset(ReportData data, string runId)
+    private static int RunIndex(ReportData data, string runId)
     {
-        if (!data.HasSeveralRuns) return 0;
         for (int i = 0; i < data.Runs.Count; i++)
-            if (data.Runs[i].RunId == runId) return i * Math.Max(data.Patterns.Count + 1, data.Backends.Count);
+            if (data.Runs[i].RunId == runId) return i;
         return 0;
     }
 

@@ -45,6 +45,9 @@ internal sealed class CompareCommand : Command<CompareCommand.Settings>
     {
         try
         {
+            // A log file has no window to wrap to: give the table room instead of folding every cell over three lines.
+            if (Console.IsOutputRedirected) ConsoleOutput.Standard.Profile.Width = Math.Max(ConsoleOutput.Standard.Profile.Width, 160);
+            if (Console.IsErrorRedirected) ConsoleOutput.Diagnostics.Profile.Width = Math.Max(ConsoleOutput.Diagnostics.Profile.Width, 240);
             var options = new ComparisonOptions { ThresholdPercent = settings.Threshold, Alpha = settings.Alpha };
             options.Validate();
             var baseFolder = new RunFolder(settings.BaseRun);
@@ -69,8 +72,6 @@ internal sealed class CompareCommand : Command<CompareCommand.Settings>
     private static void Print(ComparisonOutcome outcome)
     {
         var console = ConsoleOutput.Standard;
-        // A log file has no window to wrap to: give the table room instead of folding every cell over three lines.
-        if (Console.IsOutputRedirected && console.Profile.Width < 160) console.Profile.Width = 160;
         // Cells that failed in both runs are counted below and listed in compare.md; they are not news.
         var changed = outcome.Cells.Where(c => c.Verdict is not (ComparisonVerdict.Unchanged or ComparisonVerdict.StillFailing))
             .OrderBy(c => ComparisonWriter.Severity.ToList().IndexOf(c.Verdict))
