@@ -112,7 +112,7 @@ public static class ReportGenerator
         foreach (var run in data.Runs.Where(r => r.Manifest.FinishedUtc is null))
             warnings.Add($"run {run.RunId} has no finish time in its manifest: it was interrupted or is still running, and may lack cells");
         if (!data.HasBaseline)
-            warnings.Add($"no run measured the baseline backend {data.BaselineBackend}; no speed-up can be computed (backends present: {string.Join(", ", data.Backends)})");
+            warnings.Add($"no run measured the baseline backend {data.BaselineBackend}; no speed-up can be computed (backends present: {data.BackendList})");
         if (data.Speedups.Unpaired.Count > 0)
             warnings.Add($"{data.Speedups.Unpaired.Count} ok cell(s) have no valid {data.BaselineBackend} cell to pair with; they are listed in the table of cells without a speed-up");
         return warnings;
@@ -122,7 +122,12 @@ public static class ReportGenerator
     {
         var headlines = new List<string>();
         int cells = data.Measurements.Count, ok = data.OkMeasurements.Count();
-        headlines.Add($"{cells} cell(s) over {data.Backends.Count} backend(s) ({string.Join(", ", data.Backends)}); {ok} ok"
+        if (cells == 0)
+        {
+            headlines.Add("The runs hold no result rows: nothing was measured yet.");
+            return headlines;
+        }
+        headlines.Add($"{cells} cell(s) over {data.Backends.Count} backend(s) ({data.BackendList}); {ok} ok"
             + (cells > ok ? $", {string.Join(", ", data.NotOkMeasurements.GroupBy(m => m.Row.Status).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key}"))}." : "."));
 
         var rows = ReportTables.SummaryRows(data).ToList();

@@ -75,7 +75,7 @@ internal static class ReportDocument
 
         md.Append("## Cells that did not produce a valid measurement\n\n");
         var notOk = tables.FirstOrDefault(t => t.Name == "not-ok-cells") ?? ReportTables.NotOkCells(data);
-        md.Append(notOk.Rows.Count == 0 ? "Every cell has status ok.\n\n" : $"{notOk.Rows.Count} cell(s); see the table \"{Escape(notOk.Title)}\" above.\n\n");
+        md.Append(data.Measurements.Count == 0 ? "No cell was measured.\n\n" : notOk.Rows.Count == 0 ? "Every cell has status ok.\n\n" : $"{notOk.Rows.Count} cell(s); see the table \"{Escape(notOk.Title)}\" above.\n\n");
 
         md.Append("## Machines\n\n");
         foreach (var group in data.Runs.GroupBy(r => r.Manifest.Machine, MachineComparer.Instance))

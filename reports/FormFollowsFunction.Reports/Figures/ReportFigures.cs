@@ -363,7 +363,7 @@ internal static class ReportFigures
     {
         if (data.Speedups.Speedups.Count > 0) return true;
         string reason = !data.HasBaseline
-            ? $"the runs have no {data.BaselineBackend} cells, so no speed-up over it can be computed (backends present: {string.Join(", ", data.Backends)}; choose another with --baseline)"
+            ? $"the runs have no {data.BaselineBackend} cells, so no speed-up over it can be computed (backends present: {data.BackendList}; choose another with --baseline)"
             : data.Backends.Count < 2
                 ? $"only the baseline backend {data.BaselineBackend} was measured"
                 : $"no ok accelerated cell has an ok {data.BaselineBackend} cell of the same model and setting";

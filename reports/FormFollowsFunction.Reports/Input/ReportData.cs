@@ -56,6 +56,9 @@ public sealed class ReportData
 
     public IReadOnlyList<MeasurementSetting> Settings { get; }
 
+    /// <summary>The backends for a sentence: "torch-cpu, ort-cpu", or "none".</summary>
+    public string BackendList => Backends.Count == 0 ? "none" : string.Join(", ", Backends);
+
     /// <summary>Whether figures must be split by setting (and name it in file names).</summary>
     public bool HasSeveralSettings => Settings.Count > 1;
 

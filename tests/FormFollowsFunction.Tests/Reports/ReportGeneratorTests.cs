@@ -67,7 +67,7 @@ public sealed class ReportGeneratorTests : IDisposable
         var run = Synthetic(new SyntheticRun { RunId = "documented" });
         string output = _temp.Combine("report");
 
-        var outcome = ReportGenerator.Generate([run], output, new ReportOptions());
+        var outcome = ReportGenerator.Generate([run], output, new ReportOptions { Formats = FigureFormats.Svg });
 
         string md = File.ReadAllText(Path.Combine(output, "report.md"));
         Assert.Contains("Synthetic CPU 9000", md);
@@ -125,7 +125,7 @@ public sealed class ReportGeneratorTests : IDisposable
         var run = Synthetic(new SyntheticRun { RunId = "bare", Counters = false, CacheRatios = false });
         string output = _temp.Combine("report");
 
-        var outcome = ReportGenerator.Generate([run], output, new ReportOptions());
+        var outcome = ReportGenerator.Generate([run], output, new ReportOptions { Formats = FigureFormats.Svg });
 
         Assert.Equal(4, outcome.SkippedFigures.Count);
         Assert.Contains(outcome.SkippedFigures, s => s.Reason.Contains("weight_l3_ratio column is empty"));
@@ -141,7 +141,7 @@ public sealed class ReportGeneratorTests : IDisposable
     {
         var run = Synthetic(new SyntheticRun { RunId = "no-torch", Backends = ["ort-cpu", "ort-openvino"] });
 
-        var outcome = ReportGenerator.Generate([run], _temp.Combine("report"), new ReportOptions());
+        var outcome = ReportGenerator.Generate([run], _temp.Combine("report"), new ReportOptions { Formats = FigureFormats.Svg });
 
         var skipped = Assert.Single(outcome.SkippedFigures, s => s.Figure.StartsWith("Speed-up figures", StringComparison.Ordinal));
         Assert.Contains("no torch-cpu cells", skipped.Reason);
@@ -150,7 +150,7 @@ public sealed class ReportGeneratorTests : IDisposable
         Assert.DoesNotContain(outcome.Figures, f => f.StartsWith("speedup", StringComparison.Ordinal));
         Assert.Contains("latency-vs-macs", outcome.Figures);
 
-        var againstOrt = ReportGenerator.Generate([run], _temp.Combine("report-ort"), new ReportOptions { BaselineBackend = "ort-cpu" });
+        var againstOrt = ReportGenerator.Generate([run], _temp.Combine("report-ort"), new ReportOptions { BaselineBackend = "ort-cpu", Formats = FigureFormats.Svg });
         Assert.Contains("speedup-vs-depth_ort-openvino_w1.0", againstOrt.Figures);
     }
 
@@ -160,7 +160,7 @@ public sealed class ReportGeneratorTests : IDisposable
         var a = Synthetic(new SyntheticRun { RunId = "run-a", Batches = [1, 8], Patterns = ["plain", "darts"], ReferenceNetworks = ["mobilenetv2"] });
         var b = Synthetic(new SyntheticRun { RunId = "run-b", Seed = 7, Patterns = ["plain", "darts"], ReferenceNetworks = ["mobilenetv2"] });
 
-        var outcome = ReportGenerator.Generate([a, b], _temp.Combine("combined"), new ReportOptions());
+        var outcome = ReportGenerator.Generate([a, b], _temp.Combine("combined"), new ReportOptions { Formats = FigureFormats.Svg });
 
         Assert.Contains("speedup-vs-depth_ort-cpu_w1.0_t4_b1_r224", outcome.Figures);
         Assert.Contains("speedup-vs-depth_ort-cpu_w1.0_t4_b8_r224", outcome.Figures);
@@ -235,6 +235,22 @@ public sealed class ReportGeneratorTests : IDisposable
         Assert.Contains(kind, error.Message);
         Assert.DoesNotContain('\n', error.Message.Trim());
         Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
+    public void A_run_with_no_rows_yet_gives_a_report_that_says_so_and_draws_no_empty_figure()
+    {
+        var run = new RunFolder(_temp.Combine("started"));
+        run.WriteManifest(new RunManifest { RunId = "started", Machine = SyntheticRun.Machine() });
+        File.WriteAllText(run.ResultsFile, ResultsCsv.HeaderLine());
+
+        var outcome = ReportGenerator.Generate([run], _temp.Combine("report"), new ReportOptions());
+
+        Assert.Empty(outcome.Figures);
+        Assert.Equal(5, outcome.SkippedFigures.Count);
+        Assert.All(outcome.SkippedFigures, s => Assert.False(string.IsNullOrWhiteSpace(s.Reason)));
+        Assert.Equal(["The runs hold no result rows: nothing was measured yet."], outcome.Headlines);
+        Assert.Contains("No cell was measured.", File.ReadAllText(_temp.Combine("report", "report.md")));
     }
 
     [Fact]
