@@ -32,5 +32,12 @@ app.Configure(config =>
     config.AddCommand<DoctorCommand>("doctor")
         .WithDescription("Check what this machine can measure: hardware counters, cache sizes, machine facts; says how to fix what is missing.")
         .WithExample("doctor").WithExample("doctor", "--json").WithExample("doctor", "--event", "pmu:msr/tsc/");
+    config.AddCommand<ReportCommand>("report")
+        .WithDescription("Figures, tables and report.md/report.html from one or more run folders.")
+        .WithExample("report", "results/2026-11-28-lab01")
+        .WithExample("report", "results/run-a", "results/run-b", "--baseline", "ort-cpu", "--formats", "svg");
+    config.AddCommand<CompareCommand>("compare")
+        .WithDescription("Compare two runs cell by cell; exit code 1 when a cell regressed.")
+        .WithExample("compare", "results/last-night", "results/tonight", "--threshold", "5");
 });
 return app.Run(args);

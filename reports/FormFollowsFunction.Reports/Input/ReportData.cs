@@ -1,0 +1,76 @@
+using FormFollowsFunction.Reports.Statistics;
+using FormFollowsFunction.Results;
+
+namespace FormFollowsFunction.Reports.Input;
+
+/// <summary>A results row with the run it came from: the unit every figure and table is drawn from.</summary>
+public sealed record Measurement(LoadedRun Run, ResultRow Row)
+{
+    public bool IsReferenceNetwork => Row.Depth is null;
+
+    public MeasurementSetting Setting => MeasurementSetting.Of(Row);
+}
+
+/// <summary>
+/// Everything a report is derived from: the runs, the row that stands for each of their cells,
+/// and the speed-ups over the baseline. Orders (patterns, backends) are fixed here once so that
+/// a pattern or backend keeps its colour and marker in every figure.
+/// </summary>
+public sealed class ReportData
+{
+    public ReportData(IReadOnlyList<LoadedRun> runs, string baselineBackend)
+    {
+        if (runs.Count == 0) throw new ArgumentException("a report needs at least one run", nameof(runs));
+        Runs = runs;
+        Measurements = runs.SelectMany(run => run.CurrentRows.Select(row => new Measurement(run, row))).ToList();
+        Speedups = SpeedupPairing.Pair(runs, baselineBackend);
+        BaselineBackend = Measurements.Select(m => m.Row.Backend)
+            .FirstOrDefault(b => string.Equals(b, baselineBackend, StringComparison.OrdinalIgnoreCase)) ?? baselineBackend;
+        Patterns = Measurements.Where(m => !m.IsReferenceNetwork).Select(m => m.Row.Pattern)
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        // The baseline first, then the others by name: the baseline is the first bar of every group.
+        Backends = Measurements.Select(m => m.Row.Backend).Distinct(StringComparer.Ordinal)
+            .OrderBy(b => b == BaselineBackend ? 0 : 1).ThenBy(b => b, StringComparer.Ordinal).ToList();
+        Settings = Measurements.Select(m => m.Setting).Distinct().Order().ToList();
+    }
+
+    public IReadOnlyList<LoadedRun> Runs { get; }
+
+    /// <summary>The current row of every cell of every run, whatever its status.</summary>
+    public IReadOnlyList<Measurement> Measurements { get; }
+
+    public IEnumerable<Measurement> OkMeasurements => Measurements.Where(m => m.Row.IsOk && m.Row.MedianMs > 0);
+
+    public IEnumerable<Measurement> NotOkMeasurements => Measurements.Where(m => !m.Row.IsOk);
+
+    public SpeedupSet Speedups { get; }
+
+    /// <summary>The baseline backend as the results spell it (or as asked, when no row has it).</summary>
+    public string BaselineBackend { get; }
+
+    public bool HasBaseline => Measurements.Any(m => m.Row.Backend == BaselineBackend);
+
+    public IReadOnlyList<string> Patterns { get; }
+
+    public IReadOnlyList<string> Backends { get; }
+
+    public IReadOnlyList<MeasurementSetting> Settings { get; }
+
+    /// <summary>The backends for a sentence: "torch-cpu, ort-cpu", or "none".</summary>
+    public string BackendList => Backends.Count == 0 ? "none" : string.Join(", ", Backends);
+
+    /// <summary>Whether figures must be split by setting (and name it in file names).</summary>
+    public bool HasSeveralSettings => Settings.Count > 1;
+
+    public bool HasSeveralRuns => Runs.Count > 1;
+
+    public int PatternIndex(string pattern) => Math.Max(0, IndexOf(Patterns, pattern));
+
+    public int BackendIndex(string backend) => Math.Max(0, IndexOf(Backends, backend));
+
+    private static int IndexOf(IReadOnlyList<string> list, string value)
+    {
+        for (int i = 0; i < list.Count; i++) if (list[i] == value) return i;
+        return -1;
+    }
+}

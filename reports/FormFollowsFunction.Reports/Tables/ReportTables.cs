@@ -1,0 +1,166 @@
+using FormFollowsFunction.Reports.Input;
+using FormFollowsFunction.Reports.Statistics;
+using FormFollowsFunction.Results;
+
+namespace FormFollowsFunction.Reports.Tables;
+
+/// <summary>Builds the report's tables from its data: speed-up summary, reference networks, correlations, non-ok cells.</summary>
+internal static class ReportTables
+{
+    public const string AllCells = "all cells";
+    public const string ReferenceNetworks = "reference networks";
+
+    /// <summary>Per accelerated backend and pattern (plus reference networks, plus all cells): n, mean, geometric mean, min, max.</summary>
+    public static Table SpeedupSummary(ReportData data)
+    {
+        var table = new Table("speedup-summary",
+            $"Speed-up over {data.BaselineBackend} per backend and pattern (ratio of median latencies; ok cells only)",
+            [
+                new("backend"), new("pattern"), new("cells", "n", ColumnFormat.Integer),
+                new("mean speed-up", "×", ColumnFormat.Fixed2), new("geometric-mean speed-up", "×", ColumnFormat.Fixed2),
+                new("min", "×", ColumnFormat.Fixed2), new("max", "×", ColumnFormat.Fixed2),
+            ]);
+        foreach (var (backend, group, summary) in SummaryRows(data))
+            table.AddRow(backend, group, summary.Count, summary.Mean, summary.GeometricMean, summary.Min, summary.Max);
+        table.Notes.Add($"Speed-up = {data.BaselineBackend} median latency / backend median latency for the same model, threads, batch and resolution; only cells with status ok on both sides count.");
+        if (data.HasSeveralSettings)
+            table.Notes.Add($"Cells of every setting ({string.Join("; ", data.Settings)}) are pooled.");
+        return table;
+    }
+
+    /// <summary>The rows of the summary table, for the table and for the headline findings.</summary>
+    public static IEnumerable<(string Backend, string Group, SpeedupSummary Summary)> SummaryRows(ReportData data)
+    {
+        foreach (var backend in data.Speedups.Backends)
+        {
+            var cells = data.Speedups.Speedups.Where(s => s.Backend == backend).ToList();
+            foreach (var pattern in cells.Where(s => !s.IsReferenceNetwork).Select(s => s.Pattern).Distinct().Order(StringComparer.Ordinal))
+                yield return (backend, pattern, Statistics.SpeedupSummary.Of(cells.Where(s => !s.IsReferenceNetwork && s.Pattern == pattern).Select(s => s.Value))!);
+            if (cells.Any(s => s.IsReferenceNetwork))
+                yield return (backend, ReferenceNetworks, Statistics.SpeedupSummary.Of(cells.Where(s => s.IsReferenceNetwork).Select(s => s.Value))!);
+            yield return (backend, AllCells, Statistics.SpeedupSummary.Of(cells.Select(s => s.Value))!);
+        }
+    }
+
+    /// <summary>One row per reference network, setting and run: counts, each backend's median latency, each accelerated backend's speed-up.</summary>
+    public static Table ReferenceNetworkTable(ReportData data)
+    {
+        var cells = data.Measurements.Where(m => m.IsReferenceNetwork).ToList();
+        var backends = data.Backends.Where(b => cells.Any(m => m.Row.Backend == b)).ToList();
+        var accelerated = backends.Where(b => b != data.BaselineBackend).ToList();
+        var columns = new List<TableColumn>
+        {
+            new("network"), new("threads", null, ColumnFormat.Integer), new("batch", null, ColumnFormat.Integer),
+            new("resolution", "px", ColumnFormat.Integer), new("params", "M", ColumnFormat.Fixed2), new("MACs", "G", ColumnFormat.Fixed3),
+        };
+        if (data.HasSeveralRuns) columns.Insert(1, new("run"));
+        columns.AddRange(backends.Select(b => new TableColumn($"{b} median latency", "ms", ColumnFormat.Fixed3)));
+        columns.AddRange(accelerated.Select(b => new TableColumn($"{b} speed-up", "×", ColumnFormat.Fixed2)));
+        var table = new Table("reference-networks", "Reference networks: size, median latency per backend, and speed-up over " + data.BaselineBackend, columns);
+
+        foreach (var group in cells.GroupBy(m => (m.Run, m.Row.Model, m.Setting)).OrderBy(g => g.Key.Model, StringComparer.Ordinal).ThenBy(g => g.Key.Setting).ThenBy(g => g.Key.Run.RunId))
+        {
+            var (run, model, setting) = group.Key;
+            var any = group.First().Row;
+            var values = new List<object?> { model, setting.Threads, setting.Batch, setting.Resolution, any.Params / 1e6, any.Macs / 1e9 };
+            if (data.HasSeveralRuns) values.Insert(1, run.RunId);
+            foreach (var backend in backends)
+            {
+                var row = group.FirstOrDefault(m => m.Row.Backend == backend)?.Row;
+                values.Add(row is null ? null : row.IsOk ? row.MedianMs : row.Status);
+            }
+            foreach (var backend in accelerated)
+            {
+                var speedup = data.Speedups.Speedups.FirstOrDefault(s => s.Run == run && s.Backend == backend && s.Model == model && s.Setting == setting);
+                values.Add(speedup?.Value);
+            }
+            table.AddRow(values.ToArray());
+        }
+        table.Notes.Add("MACs are multiply-accumulates (FLOPs ≈ 2 × MACs). A latency cell that names a status (crashed, mismatch, ...) was not measured validly; an empty speed-up has no valid pair.");
+        return table;
+    }
+
+    /// <summary>Variables a cell carries, in the order the correlation table lists them, with units.</summary>
+    private static readonly (string Name, Func<ResultRow, double?> Value)[] CellVariables =
+    [
+        ("MACs", r => r.Macs > 0 ? r.Macs : null),
+        ("params", r => r.Params > 0 ? r.Params : null),
+        ("weight bytes / L3", r => r.WeightL3Ratio),
+        ("activation bytes / L3", r => r.ActivationL3Ratio),
+        ("LLC miss ratio", r => r.LlcMissRatio),
+        ("LLC MPKI", r => r.LlcMpki),
+    ];
+
+    public const string LatencyVariable = "median latency (ms)";
+    public const string SpeedupVariable = "speed-up (×)";
+
+    /// <summary>
+    /// Per backend, each cell variable against median latency and (for accelerated backends)
+    /// against speed-up, plus latency against speed-up; Pearson and Spearman with two-sided p-values.
+    /// </summary>
+    public static Table Correlations(ReportData data)
+    {
+        var table = new Table("correlations",
+            "Correlation of network and cache variables with latency and speed-up, per backend (ok cells only)",
+            [
+                new("backend"), new("variable"), new("with"), new("cells", "n", ColumnFormat.Integer),
+                new("Pearson r", null, ColumnFormat.Fixed3), new("Pearson p", "two-sided", ColumnFormat.PValue),
+                new("Spearman ρ", null, ColumnFormat.Fixed3), new("Spearman p", "two-sided", ColumnFormat.PValue),
+                new("note"),
+            ]);
+        foreach (var result in CorrelationResults(data))
+            table.AddRow(result.Backend, result.Result.X, result.Result.Y, result.Result.Count,
+                result.Result.PearsonR, result.Result.PearsonP, result.Result.SpearmanRho, result.Result.SpearmanP, result.Result.Note);
+        table.Notes.Add("p-values test zero correlation: t = r·√((n−2)/(1−r²)) on Student's t with n−2 degrees of freedom; for Spearman this is the usual large-sample approximation. Each pair uses the cells where both values exist.");
+        if (data.HasSeveralSettings) table.Notes.Add("Cells of every setting are pooled; latency correlations then mix threads, batches and resolutions.");
+        return table;
+    }
+
+    public static IEnumerable<(string Backend, CorrelationResult Result)> CorrelationResults(ReportData data)
+    {
+        foreach (var backend in data.Backends)
+        {
+            var rows = data.OkMeasurements.Where(m => m.Row.Backend == backend).ToList();
+            if (rows.Count == 0) continue;
+            var speedups = data.Speedups.Speedups.Where(s => s.Backend == backend).ToList();
+            foreach (var (name, value) in CellVariables)
+                yield return (backend, CorrelationResult.Compute(name, LatencyVariable, Pairs(rows, m => value(m.Row), m => m.Row.MedianMs)));
+            if (backend == data.BaselineBackend) continue;
+            foreach (var (name, value) in CellVariables)
+                yield return (backend, CorrelationResult.Compute(name, SpeedupVariable, Pairs(speedups, s => value(s.Accelerated), s => s.Value)));
+            yield return (backend, CorrelationResult.Compute(LatencyVariable, SpeedupVariable, Pairs(speedups, s => s.AcceleratedMedianMs, s => s.Value)));
+        }
+    }
+
+    private static List<(double X, double Y)> Pairs<T>(IEnumerable<T> items, Func<T, double?> x, Func<T, double?> y) =>
+        items.Select(i => (X: x(i), Y: y(i))).Where(p => p.X is not null && p.Y is not null).Select(p => (p.X!.Value, p.Y!.Value)).ToList();
+
+    /// <summary>Every cell whose status is not ok, with its error: nothing failed is left unsaid.</summary>
+    public static Table NotOkCells(ReportData data)
+    {
+        var columns = new List<TableColumn>
+        {
+            new("model"), new("backend"), new("threads", null, ColumnFormat.Integer), new("batch", null, ColumnFormat.Integer),
+            new("resolution", "px", ColumnFormat.Integer), new("status"), new("error"),
+        };
+        if (data.HasSeveralRuns) columns.Insert(0, new("run"));
+        var table = new Table("not-ok-cells", "Cells that did not produce a valid measurement", columns);
+        foreach (var m in data.NotOkMeasurements.OrderBy(m => m.Run.RunId).ThenBy(m => m.Row.Model, StringComparer.Ordinal).ThenBy(m => m.Row.Backend))
+        {
+            var values = new List<object?> { m.Row.Model, m.Row.Backend, m.Row.Threads, m.Row.Batch, m.Row.Resolution, m.Row.Status, m.Row.Error };
+            if (data.HasSeveralRuns) values.Insert(0, m.Run.RunId);
+            table.AddRow(values.ToArray());
+        }
+        return table;
+    }
+
+    /// <summary>Ok accelerated cells without a speed-up, and why.</summary>
+    public static Table UnpairedCells(ReportData data)
+    {
+        var table = new Table("unpaired-cells", $"Ok cells without a speed-up over {data.BaselineBackend}",
+            [new("run"), new("model"), new("backend"), new("threads", null, ColumnFormat.Integer), new("batch", null, ColumnFormat.Integer), new("resolution", "px", ColumnFormat.Integer), new("reason")]);
+        foreach (var u in data.Speedups.Unpaired.OrderBy(u => u.Run.RunId).ThenBy(u => u.Row.Model, StringComparer.Ordinal).ThenBy(u => u.Row.Backend))
+            table.AddRow(u.Run.RunId, u.Row.Model, u.Row.Backend, u.Row.Threads, u.Row.Batch, u.Row.Resolution, u.Reason);
+        return table;
+    }
+}

@@ -1,0 +1,97 @@
+using FormFollowsFunction.Reports.Statistics;
+using FormFollowsFunction.Results;
+using static FormFollowsFunction.Tests.Reports.RowFactory;
+
+namespace FormFollowsFunction.Tests.Reports;
+
+public sealed class SpeedupPairingTests
+{
+    [Fact]
+    public void Ok_cells_pair_with_the_baseline_of_the_same_model_and_setting()
+    {
+        var run = Run("r1", [
+            Row("plain-d4-w1.0", "torch-cpu", 10.0, ciLow: 9.5, ciHigh: 10.5),
+            Row("plain-d4-w1.0", "ort-cpu", 4.0, ciLow: 3.9, ciHigh: 4.1),
+            Row("plain-d4-w1.0", "ort-openvino", 2.0),
+        ]);
+
+        var set = SpeedupPairing.Pair([run]);
+
+        Assert.Equal(2, set.Speedups.Count);
+        var ort = Assert.Single(set.Speedups, s => s.Backend == "ort-cpu");
+        Assert.Equal(2.5, ort.Value, 12);
+        Assert.Equal("torch-cpu", ort.BaselineBackend);
+        // Ratio of extreme bounds: baseline low / backend high, baseline high / backend low.
+        Assert.Equal((9.5 / 4.1, 10.5 / 3.9), ort.Interval!.Value);
+        Assert.Null(Assert.Single(set.Speedups, s => s.Backend == "ort-openvino").Interval);
+        Assert.Equal(["ort-cpu", "ort-openvino"], set.Backends);
+        Assert.Empty(set.Unpaired);
+    }
+
+    [Fact]
+    public void Non_ok_cells_never_become_speedups_and_missing_or_failed_baselines_are_explained()
+    {
+        var run = Run("r1", [
+            Row("a-d2-w1.0", "torch-cpu", 10.0),
+            Row("a-d2-w1.0", "ort-cpu", 1.0, CellStatus.Mismatch),   // fast but wrong
+            Row("b-d2-w1.0", "ort-cpu", 5.0),                        // no baseline at all
+            Row("c-d2-w1.0", "torch-cpu", null, CellStatus.Crashed),
+            Row("c-d2-w1.0", "ort-cpu", 5.0),                        // baseline crashed
+            Row("d-d2-w1.0", "torch-cpu", 10.0, threads: 4),
+            Row("d-d2-w1.0", "ort-cpu", 5.0, threads: 8),            // other setting: not the same cell
+            Row("e-d2-w1.0", "torch-cpu", 10.0),
+            Row("e-d2-w1.0", "ort-cpu", 5.0, CellStatus.Timeout),
+        ]);
+
+        var set = SpeedupPairing.Pair([run]);
+
+        Assert.Empty(set.Speedups);
+        Assert.Equal(["b-d2-w1.0", "c-d2-w1.0", "d-d2-w1.0"], set.Unpaired.Select(u => u.Row.Model).Order());
+        Assert.Contains("no ok torch-cpu cell", set.Unpaired.Single(u => u.Row.Model == "b-d2-w1.0").Reason);
+        Assert.Contains("status crashed", set.Unpaired.Single(u => u.Row.Model == "c-d2-w1.0").Reason);
+    }
+
+    [Fact]
+    public void Another_baseline_can_be_chosen()
+    {
+        var run = Run("r1", [Row("m-d2-w1.0", "torch-cpu", 10.0), Row("m-d2-w1.0", "ort-cpu", 4.0)]);
+
+        var set = SpeedupPairing.Pair([run], "ort-cpu");
+
+        var speedup = Assert.Single(set.Speedups);
+        Assert.Equal("torch-cpu", speedup.Backend);
+        Assert.Equal(0.4, speedup.Value, 12);
+    }
+
+    [Fact]
+    public void A_run_without_the_baseline_borrows_it_from_a_run_on_the_same_machine_only()
+    {
+        var baselineRun = Run("torch-only", [Row("m-d2-w1.0", "torch-cpu", 9.0)]);
+        var ortRun = Run("ort-only", [Row("m-d2-w1.0", "ort-cpu", 3.0)]);
+        var elsewhere = Run("ort-elsewhere", [Row("m-d2-w1.0", "ort-cpu", 3.0)], SyntheticRun.Machine("Other CPU"));
+
+        var set = SpeedupPairing.Pair([baselineRun, ortRun, elsewhere]);
+
+        var speedup = Assert.Single(set.Speedups);
+        Assert.Equal("ort-only", speedup.Run.RunId);
+        Assert.Equal("torch-only", speedup.BaselineRun.RunId);
+        Assert.Equal(3.0, speedup.Value, 12);
+        Assert.Equal("ort-elsewhere", Assert.Single(set.Unpaired).Run.RunId);
+    }
+
+    [Fact]
+    public void The_last_row_of_a_cell_measured_twice_is_the_one_that_counts()
+    {
+        var t0 = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var run = Run("r1", [
+            Row("m-d2-w1.0", "torch-cpu", 10.0, time: t0),
+            Row("m-d2-w1.0", "ort-cpu", null, CellStatus.Crashed, time: t0.AddMinutes(1)),
+            Row("m-d2-w1.0", "ort-cpu", 5.0, time: t0.AddMinutes(2)),
+        ]);
+
+        var speedup = Assert.Single(SpeedupPairing.Pair([run]).Speedups);
+
+        Assert.Equal(2.0, speedup.Value, 12);
+        Assert.Equal(2, run.CurrentRows.Count);
+    }
+}

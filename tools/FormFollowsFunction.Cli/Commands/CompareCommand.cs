@@ -1,0 +1,126 @@
+using System.ComponentModel;
+using System.Globalization;
+using FormFollowsFunction.Reports;
+using FormFollowsFunction.Reports.Comparison;
+using FormFollowsFunction.Results;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace FormFollowsFunction.Cli.Commands;
+
+/// <summary>
+/// <c>fff compare BASE_RUN NEW_RUN</c>: cell-by-cell latency changes with a significance test.
+/// Exit code 1 when a cell regressed (for nightly jobs), 0 otherwise, 2 for bad input.
+/// </summary>
+internal sealed class CompareCommand : Command<CompareCommand.Settings>
+{
+    public const int RegressionFound = 1;
+
+    internal sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<BASE_RUN>")]
+        [Description("The run folder to compare against (for example last night's).")]
+        public string BaseRun { get; init; } = "";
+
+        [CommandArgument(1, "<NEW_RUN>")]
+        [Description("The run folder to judge.")]
+        public string NewRun { get; init; } = "";
+
+        [CommandOption("--threshold <PCT>")]
+        [Description("Smallest change of the median latency, in percent, that counts as a regression or improvement.")]
+        [DefaultValue(5.0)]
+        public double Threshold { get; init; } = 5.0;
+
+        [CommandOption("--alpha <LEVEL>")]
+        [Description("Significance level of the test.")]
+        [DefaultValue(0.05)]
+        public double Alpha { get; init; } = 0.05;
+
+        [CommandOption("--out <DIR>")]
+        [Description("Folder for compare.md and compare.csv. Default: reports/compare-<base>-vs-<new>.")]
+        public string? Out { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        try
+        {
+            // A log file has no window to wrap to: give the table room instead of folding every cell over three lines.
+            if (Console.IsOutputRedirected) ConsoleOutput.Standard.Profile.Width = Math.Max(ConsoleOutput.Standard.Profile.Width, 160);
+            if (Console.IsErrorRedirected) ConsoleOutput.Diagnostics.Profile.Width = Math.Max(ConsoleOutput.Diagnostics.Profile.Width, 240);
+            var options = new ComparisonOptions { ThresholdPercent = settings.Threshold, Alpha = settings.Alpha };
+            options.Validate();
+            var baseFolder = new RunFolder(settings.BaseRun);
+            var newFolder = new RunFolder(settings.NewRun);
+            var outcome = RunComparer.Compare(baseFolder, newFolder, options);
+            var files = ComparisonWriter.Write(outcome, settings.Out ?? RunComparer.DefaultOutputFolder(baseFolder, newFolder));
+
+            foreach (var warning in outcome.Warnings)
+                ConsoleOutput.Diagnostics.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
+            foreach (var change in outcome.VersionDifferences)
+                ConsoleOutput.Diagnostics.MarkupLine($"[grey]version change:[/] {Markup.Escape(change)}");
+            Print(outcome);
+            ConsoleOutput.Diagnostics.MarkupLine($"[grey]wrote {Markup.Escape(string.Join(", ", files))}[/]");
+            return outcome.HasRegression ? RegressionFound : 0;
+        }
+        catch (ReportInputException e)
+        {
+            throw new UserInputException(e.Message);
+        }
+    }
+
+    private static void Print(ComparisonOutcome outcome)
+    {
+        var console = ConsoleOutput.Standard;
+        // Cells that failed in both runs are counted below and listed in compare.md; they are not news.
+        var changed = outcome.Cells.Where(c => c.Verdict is not (ComparisonVerdict.Unchanged or ComparisonVerdict.StillFailing))
+            .OrderBy(c => ComparisonWriter.Severity.ToList().IndexOf(c.Verdict))
+            .ThenByDescending(c => Math.Abs(c.ChangePercent ?? 0))
+            .ToList();
+        if (changed.Count > 0)
+        {
+            var table = new Table().Border(TableBorder.Simple)
+                .Title($"{Markup.Escape(outcome.New.RunId)} against {Markup.Escape(outcome.Base.RunId)}")
+                .AddColumn("model").AddColumn("backend").AddColumn("setting")
+                .AddColumn(new TableColumn("base (ms)").RightAligned()).AddColumn(new TableColumn("new (ms)").RightAligned())
+                .AddColumn(new TableColumn("change").RightAligned()).AddColumn(new TableColumn("p").RightAligned())
+                .AddColumn("verdict");
+            foreach (var c in changed)
+                table.AddRow(
+                    Markup.Escape(c.Key.Model), Markup.Escape(c.Key.Backend),
+                    Markup.Escape($"t{c.Key.Threads} b{c.Key.Batch} {c.Key.Resolution}px"),
+                    Markup.Escape(c.Base.IsOk ? Ms(c.Base.MedianMs) : c.Base.Status), Markup.Escape(c.New.IsOk ? Ms(c.New.MedianMs) : c.New.Status),
+                    c.ChangePercent is { } pct ? pct.ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture) + "%" : "",
+                    Markup.Escape(PValue(c)),
+                    Colour(c.Verdict));
+            console.Write(table);
+            console.MarkupLine("[grey]p: two-sided Mann-Whitney U on raw samples; \"CI\": decided by whether the medians' 95% confidence intervals overlap.[/]");
+        }
+        int unchanged = outcome.Count(ComparisonVerdict.Unchanged);
+        console.MarkupLine($"{outcome.Cells.Count} matched cells: {outcome.Count(ComparisonVerdict.Regression)} regression(s), " +
+                           $"{outcome.Count(ComparisonVerdict.NewlyFailing)} newly failing, {outcome.Count(ComparisonVerdict.Improvement)} improvement(s), " +
+                           $"{outcome.Count(ComparisonVerdict.StillFailing)} failing in both, {unchanged} unchanged within {outcome.Options.ThresholdPercent.ToString("0.##", CultureInfo.InvariantCulture)}%" +
+                           (outcome.OnlyInBase.Count + outcome.OnlyInNew.Count > 0 ? $"; {outcome.OnlyInBase.Count} only in base, {outcome.OnlyInNew.Count} only in new" : "") + ".");
+        console.MarkupLine(outcome.HasRegression ? "[red bold]regression found[/]" : "[green]no regression[/]");
+    }
+
+    private static string Colour(ComparisonVerdict verdict)
+    {
+        string name = Markup.Escape(ComparisonWriter.VerdictName(verdict));
+        return verdict switch
+        {
+            ComparisonVerdict.Regression or ComparisonVerdict.NewlyFailing => $"[red]{name}[/]",
+            ComparisonVerdict.Improvement or ComparisonVerdict.Fixed => $"[green]{name}[/]",
+            _ => $"[grey]{name}[/]",
+        };
+    }
+
+    private static string PValue(CellComparison c) => c.Method switch
+    {
+        SignificanceMethod.MannWhitney => c.PValue < 0.001 ? "<0.001" : c.PValue!.Value.ToString("0.000", CultureInfo.InvariantCulture),
+        SignificanceMethod.IntervalOverlap => c.Significant ? "CI apart" : "CI overlap",
+        _ => "",
+    };
+
+    private static string Ms(double? value) => value?.ToString("0.000", CultureInfo.InvariantCulture) ?? "";
+}
