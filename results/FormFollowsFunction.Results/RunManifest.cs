@@ -34,6 +34,8 @@ public sealed record RunManifest
     public static JsonSerializerOptions JsonOptions { get; } = new()
     {
         WriteIndented = true,
+        // Paths and reasons stay readable: this JSON is read by people as well as by the program.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DictionaryKeyPolicy = null,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,

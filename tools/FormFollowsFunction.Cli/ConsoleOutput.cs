@@ -8,13 +8,17 @@ namespace FormFollowsFunction.Cli;
 /// </summary>
 internal static class ConsoleOutput
 {
-    public static IAnsiConsole Standard { get; } = AnsiConsole.Create(new AnsiConsoleSettings
-    {
-        Out = new AnsiConsoleOutput(Console.Out),
-    });
+    // A log file has no window to wrap to: redirected output keeps each line whole.
+    private const int RedirectedWidth = 240;
 
-    public static IAnsiConsole Diagnostics { get; } = AnsiConsole.Create(new AnsiConsoleSettings
+    public static IAnsiConsole Standard { get; } = Create(Console.Out, Console.IsOutputRedirected);
+
+    public static IAnsiConsole Diagnostics { get; } = Create(Console.Error, Console.IsErrorRedirected);
+
+    private static IAnsiConsole Create(TextWriter writer, bool redirected)
     {
-        Out = new AnsiConsoleOutput(Console.Error),
-    });
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) });
+        if (redirected) console.Profile.Width = Math.Max(console.Profile.Width, RedirectedWidth);
+        return console;
+    }
 }

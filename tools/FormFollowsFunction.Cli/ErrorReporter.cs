@@ -1,5 +1,10 @@
 using FormFollowsFunction.Architectures.Catalog;
 using FormFollowsFunction.Architectures.Description;
+using FormFollowsFunction.Benchmarks.Backends;
+using FormFollowsFunction.Benchmarks.Backends.OnnxRuntime;
+using FormFollowsFunction.Benchmarks.Sweeps;
+using FormFollowsFunction.Hardware.Counters;
+using FormFollowsFunction.Reports;
 using FormFollowsFunction.Results;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -35,6 +40,8 @@ internal static class ErrorReporter
     {
         CommandAppException e => (InputError, e.Message),
         UserInputException or UnknownModelException or NetworkDefinitionException or ResultsFormatException
+            or SweepConfigurationException or UnknownBackendException or CounterSpecException or ReportInputException
+            or OrtLibraryException
             => (InputError, exception.Message),
         UnauthorizedAccessException e => (InputError, $"{e.Message} (choose a folder you can write to)"),
         DirectoryNotFoundException or FileNotFoundException => (InputError, exception.Message),

@@ -39,5 +39,6 @@ app.Configure(config =>
     config.AddCommand<CompareCommand>("compare")
         .WithDescription("Compare two runs cell by cell; exit code 1 when a cell regressed.")
         .WithExample("compare", "results/last-night", "results/tonight", "--threshold", "5");
+    config.AddCommand<WorkerCommand>("worker").IsHidden();
 });
 return app.Run(args);

@@ -18,6 +18,14 @@ public sealed record BackendOptions
     /// <summary>ort-openvino: inference precision (default FP32, so results compare with the float32 reference).</summary>
     public string? Precision { get; init; }
 
+    /// <summary>
+    /// TorchSharp backends: cap on oneDNN's instruction set (ONEDNN_MAX_CPU_ISA). "auto" (the default)
+    /// keeps libtorch's choice unless its convolutions fail the self-check on this CPU, then steps down
+    /// (AVX2, then SSE41) to the first that passes; "none" never caps; an ISA name (AVX512_CORE, AVX2,
+    /// SSE41, ...) always caps there.
+    /// </summary>
+    public string? OneDnnMaxIsa { get; init; }
+
     public static BackendOptions None { get; } = new();
 }
 

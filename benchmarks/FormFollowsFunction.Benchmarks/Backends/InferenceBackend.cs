@@ -5,16 +5,21 @@ namespace FormFollowsFunction.Benchmarks.Backends;
 /// provider lives in its own native library, and a process can load only one).
 /// </summary>
 /// <param name="Reason">Why it is unavailable and how to enable it; null when available.</param>
-public sealed record BackendProbe(string Backend, bool Available, string Version, string Device, string? Reason)
+/// <param name="ComputesWrongly">The engine loaded but failed its correctness self-check (see <see cref="Torch.TorchBackend"/>).</param>
+public sealed record BackendProbe(string Backend, bool Available, string Version, string Device, string? Reason, bool ComputesWrongly = false)
 {
     public static BackendProbe Unavailable(BackendDescriptor backend, string reason) =>
         new(backend.Name, false, "", "", reason);
 }
 
-/// <summary>What a backend needs to load one model: the description (TorchSharp), the ONNX file (ONNX Runtime), and the input.</summary>
+/// <summary>
+/// What a backend needs to load one model: the description and its seeded weights (TorchSharp), the
+/// ONNX file holding the same weights (ONNX Runtime), and the input. Weights are drawn before the
+/// timed load, so that compile time measures the engine, not the random number generator.
+/// </summary>
 public sealed record ModelArtifacts(
     FormFollowsFunction.Architectures.Description.Network Network,
-    int Seed,
+    FormFollowsFunction.Architectures.Weights.NetworkWeights? Weights,
     string OnnxPath,
     float[] Input);
 

@@ -60,10 +60,13 @@ public sealed class ExportAndVerifyCommandTests : IDisposable
         Assert.Equal(4, root.GetProperty("seed").GetInt32());
         Assert.Equal(OnnxExporter.Opset, root.GetProperty("opset").GetInt32());
         Assert.Equal(OnnxExporter.Sha256(bytes), root.GetProperty("sha256").GetString());
-        Assert.Equal(bytes.LongLength, root.GetProperty("bytes").GetInt64());
-        Assert.Equal(3 * 8 * 9 + 8 + 8 + 8 * 1000 + 1000, root.GetProperty("parameters").GetInt64());
+        Assert.Equal(bytes.LongLength, root.GetProperty("file_bytes").GetInt64());
+        Assert.Equal(3 * 8 * 9 + 8 + 8 + 8 * 1000 + 1000, root.GetProperty("params").GetInt64());
         // 2 images x 8 x 16 x 16 outputs x 27 taps, plus 2 x 8 x 1000.
         Assert.Equal(2L * 8 * 16 * 16 * 27 + 2 * 8 * 1000, root.GetProperty("macs").GetInt64());
+        Assert.Equal(root.GetProperty("macs").GetInt64(), root.GetProperty("onnx_recount_macs").GetInt64());
+        // Weights hold the batch norm's running statistics too: (216 + 8·4 + 8000 + 1000) floats.
+        Assert.Equal(4L * (216 + 8 * 4 + 8000 + 1000), root.GetProperty("weight_bytes").GetInt64());
         Assert.Contains($"sha256:{OnnxExporter.Sha256(bytes)}", _stdout.ToString());
         Assert.Contains("tiny: weights", _stderr.ToString());
     }

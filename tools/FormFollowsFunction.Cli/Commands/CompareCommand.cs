@@ -45,9 +45,6 @@ internal sealed class CompareCommand : Command<CompareCommand.Settings>
     {
         try
         {
-            // A log file has no window to wrap to: give the table room instead of folding every cell over three lines.
-            if (Console.IsOutputRedirected) ConsoleOutput.Standard.Profile.Width = Math.Max(ConsoleOutput.Standard.Profile.Width, 160);
-            if (Console.IsErrorRedirected) ConsoleOutput.Diagnostics.Profile.Width = Math.Max(ConsoleOutput.Diagnostics.Profile.Width, 240);
             var options = new ComparisonOptions { ThresholdPercent = settings.Threshold, Alpha = settings.Alpha };
             options.Validate();
             var baseFolder = new RunFolder(settings.BaseRun);

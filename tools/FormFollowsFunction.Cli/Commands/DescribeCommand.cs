@@ -9,8 +9,6 @@ namespace FormFollowsFunction.Cli.Commands;
 /// <summary><c>fff describe MODEL</c>: the network's layers and its analytic counts.</summary>
 internal sealed class DescribeCommand : Command<DescribeCommand.Settings>
 {
-    private const int RedirectedWidth = 160;
-
     internal sealed class Settings : CommandSettings
     {
         [CommandArgument(0, "<MODEL>")]
@@ -55,8 +53,6 @@ internal sealed class DescribeCommand : Command<DescribeCommand.Settings>
             return 0;
         }
         var console = ConsoleOutput.Standard;
-        // A pipe or file has no width; Spectre would assume 80 columns and wrap layer names and numbers.
-        if (Console.IsOutputRedirected) console.Profile.Width = Math.Max(console.Profile.Width, RedirectedWidth);
         console.Write(LayerTable(counts));
         console.Write(Totals(counts, input));
         console.Write(Conventions());

@@ -36,9 +36,6 @@ internal sealed class ReportCommand : Command<ReportCommand.Settings>
     {
         try
         {
-            // Log files have no window to wrap to; keep each headline and warning on its line.
-            if (Console.IsOutputRedirected) ConsoleOutput.Standard.Profile.Width = Math.Max(ConsoleOutput.Standard.Profile.Width, 240);
-            if (Console.IsErrorRedirected) ConsoleOutput.Diagnostics.Profile.Width = Math.Max(ConsoleOutput.Diagnostics.Profile.Width, 240);
             var formats = ReportOptions.ParseFormats(settings.Formats);
             var folders = settings.Runs.Select(p => new RunFolder(p)).ToList();
             var watch = Stopwatch.StartNew();

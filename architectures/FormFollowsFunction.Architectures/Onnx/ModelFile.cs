@@ -1,0 +1,94 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FormFollowsFunction.Architectures.Catalog;
+using FormFollowsFunction.Architectures.Counting;
+using FormFollowsFunction.Architectures.Weights;
+
+namespace FormFollowsFunction.Architectures.Onnx;
+
+/// <summary>
+/// The JSON sidecar written beside every exported ONNX file (MODEL.json): what the file holds, its
+/// SHA-256, and the network's analytic counts, with units in the names. MACs are multiply-accumulates
+/// of convolutions and fully connected layers for the whole batch; FLOPs are 2 x MACs plus the other
+/// layers' arithmetic (docs/architectures.md); bytes are float32 bytes.
+/// </summary>
+public sealed record ModelFileSidecar(
+    string Model,
+    string Family,
+    int? Depth,
+    double? Width,
+    string OnnxFile,
+    int Resolution,
+    int Batch,
+    int Seed,
+    int Opset,
+    string Sha256,
+    long FileBytes,
+    long Params,
+    long Macs,
+    long Flops,
+    long WeightBytes,
+    long ActivationBytes,
+    long PeakActivationBytes,
+    long OnnxRecountParams,
+    long OnnxRecountMacs,
+    string Producer,
+    string Weights)
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        // Readable '+' and quotes; the file is data for people and scripts, never embedded in HTML.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public static ModelFileSidecar Read(string path) =>
+        JsonSerializer.Deserialize<ModelFileSidecar>(File.ReadAllText(path), Json)
+        ?? throw new InvalidDataException($"{path} holds no model sidecar");
+}
+
+/// <summary>An exported model: the ONNX file, its sidecar, and how long weights and export took.</summary>
+public sealed record ModelFile(string OnnxPath, string SidecarPath, ModelFileSidecar Sidecar, NetworkCounts Counts, TimeSpan WeightsTime, TimeSpan ExportTime)
+{
+    /// <summary>
+    /// Builds <paramref name="model"/> for <paramref name="input"/>, draws its weights from
+    /// <paramref name="seed"/>, and writes <c>folder/stem.onnx</c> and <c>folder/stem.json</c>. The
+    /// description's counts are checked against a recount from the ONNX graph itself: a disagreement
+    /// means the exporter or the counter is wrong, and no file is left claiming either.
+    /// </summary>
+    public static ModelFile Export(ModelDefinition model, InputSpec input, int seed, string folder, string? stem = null)
+    {
+        stem ??= model.Id;
+        Directory.CreateDirectory(folder);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var network = model.Build(input);
+        var counts = NetworkCounter.Count(network);
+        var weights = NetworkWeights.Initialize(network, seed);
+        var weightsTime = clock.Elapsed;
+
+        var proto = OnnxExporter.ToModel(network, weights);
+        var recount = OnnxGraphCounter.Count(proto);
+        if (recount.Parameters != counts.Parameters || recount.Macs != counts.Macs)
+            throw new InvalidOperationException(
+                $"{model.Id}: the ONNX graph recount ({recount.Parameters} parameters, {recount.Macs} MACs) disagrees with the description's counts ({counts.Parameters}, {counts.Macs})");
+        string onnxPath = Path.Combine(folder, stem + ".onnx");
+        var file = OnnxExporter.WriteToFile(proto, onnxPath);
+        var exportTime = clock.Elapsed - weightsTime;
+
+        var sidecar = new ModelFileSidecar(
+            Model: model.Id, Family: model.Family, Depth: model.Depth, Width: model.Width,
+            OnnxFile: Path.GetFileName(file.Path), Resolution: input.Resolution, Batch: input.Batch, Seed: seed,
+            Opset: file.Opset, Sha256: file.Sha256, FileBytes: file.Bytes,
+            Params: counts.Parameters, Macs: counts.Macs, Flops: counts.Flops, WeightBytes: counts.WeightBytes,
+            ActivationBytes: counts.ActivationBytes, PeakActivationBytes: counts.PeakActivationBytes,
+            OnnxRecountParams: recount.Parameters, OnnxRecountMacs: recount.Macs,
+            Producer: $"{OnnxExporter.ProducerName} {OnnxExporter.ProducerVersion}", Weights: NetworkWeights.Scheme);
+        string sidecarPath = Path.Combine(folder, stem + ".json");
+        string temp = sidecarPath + ".tmp";
+        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(sidecar, ModelFileSidecar.Json));
+        File.Move(temp, sidecarPath, overwrite: true);
+        return new ModelFile(file.Path, sidecarPath, sidecar, counts, weightsTime, exportTime);
+    }
+}

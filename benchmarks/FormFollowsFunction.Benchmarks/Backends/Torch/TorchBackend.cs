@@ -1,0 +1,115 @@
+using FormFollowsFunction.Architectures.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FormFollowsFunction.Benchmarks.Backends.Torch;
+
+/// <summary>
+/// Native TorchSharp eager execution, the baseline. The model is built from the network description
+/// with the seeded weights (the same the ONNX file holds); each timed call runs in inference mode inside
+/// a dispose scope, so the output tensor is freed at once, as PyTorch frees it in Python.
+/// </summary>
+public sealed class TorchBackend : IInferenceBackend
+{
+    private readonly string? _oneDnnMaxIsa;
+
+    /// <param name="oneDnnMaxIsa">Cap on oneDNN's instruction set, applied before libtorch starts; null for none.</param>
+    public TorchBackend(BackendDescriptor descriptor, string? oneDnnMaxIsa)
+    {
+        if (descriptor.Engine != InferenceEngine.TorchSharp) throw new ArgumentException($"{descriptor.Name} is not a TorchSharp backend");
+        Descriptor = descriptor;
+        _oneDnnMaxIsa = oneDnnMaxIsa;
+    }
+
+    public BackendDescriptor Descriptor { get; }
+
+    private bool IsCuda => Descriptor.DeviceKind == "cuda";
+
+    /// <summary>Applies the oneDNN cap; must run before the first TorchSharp call of the process.</summary>
+    public void Prepare()
+    {
+        if (_oneDnnMaxIsa is not null) OneDnnIsa.LimitTo(_oneDnnMaxIsa);
+    }
+
+    public BackendProbe Probe()
+    {
+        Prepare();
+        string version = $"torchsharp {typeof(torch).Assembly.GetName().Version?.ToString(3)}, libtorch {torch.__version__}";
+        if (IsCuda)
+        {
+            if (!torch.cuda.is_available())
+                return BackendProbe.Unavailable(Descriptor, $"TorchSharp finds no CUDA device: this build loads the CPU libtorch ({torch.__version__}); {Descriptor.HowToEnable}");
+            return new BackendProbe(Descriptor.Name, true, version, $"cuda:0 ({torch.cuda.device_count()} devices)", null);
+        }
+        // A libtorch that computes wrong convolutions must not be timed as a baseline.
+        var check = ConvolutionSelfCheck.Run();
+        if (!check.Passed)
+            return new BackendProbe(Descriptor.Name, false, version, DeviceDescription(),
+                $"libtorch's convolutions are wrong on this CPU with oneDNN {(_oneDnnMaxIsa is null ? "uncapped" : $"capped at {_oneDnnMaxIsa}")}: {check.Summary}",
+                ComputesWrongly: true);
+        return new BackendProbe(Descriptor.Name, true, version, DeviceDescription(), null);
+    }
+
+    public ILoadedModel Load(ModelArtifacts model, int threads)
+    {
+        Prepare();
+        torch.set_num_threads(threads);
+        var weights = model.Weights ?? throw new ArgumentException("TorchSharp needs the network's weights", nameof(model));
+        var network = TorchNetwork.Build(model.Network, weights);
+        try
+        {
+            return new TorchLoadedModel(network, model, IsCuda ? CUDA : CPU);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+
+    private string DeviceDescription() => _oneDnnMaxIsa is null ? "cpu" : $"cpu (oneDNN max ISA {_oneDnnMaxIsa})";
+
+    /// <summary>A TorchSharp module with its input tensor created once.</summary>
+    private sealed class TorchLoadedModel : ILoadedModel
+    {
+        private readonly TorchNetwork _network;
+        private readonly Tensor _input;
+        private readonly bool _synchronize;
+
+        public TorchLoadedModel(TorchNetwork network, ModelArtifacts model, Device device)
+        {
+            _network = network;
+            long[] shape = [.. model.Network.InputShape.Dimensions.Select(d => (long)d)];
+            using var host = tensor(model.Input, shape);
+            if (device.type == DeviceType.CUDA)
+            {
+                _network.Module.to(device);
+                _input = host.to(device);
+                _synchronize = true;
+            }
+            else
+            {
+                _input = host.clone();
+            }
+        }
+
+        public void Run()
+        {
+            using var scope = NewDisposeScope();
+            _network.Forward(_input);
+            if (_synchronize) torch.cuda.synchronize();
+        }
+
+        public float[] RunAndFetchOutput()
+        {
+            using var scope = NewDisposeScope();
+            return _network.Forward(_input).cpu().data<float>().ToArray();
+        }
+
+        public void Dispose()
+        {
+            _input.Dispose();
+            _network.Dispose();
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using FormFollowsFunction.Architectures.Catalog;
+using FormFollowsFunction.Benchmarks.Backends;
+using FormFollowsFunction.Results;
+
+namespace FormFollowsFunction.Benchmarks.Sweeps;
+
+/// <summary>One measurement cell: a model on a backend at a thread count, batch size and resolution.</summary>
+public sealed record SweepCell(ModelDefinition Model, BackendDescriptor Backend, int Threads, int Batch, int Resolution)
+{
+    public CellKey Key => new(Model.Id, Backend.Name, Threads, Batch, Resolution);
+}
+
+/// <summary>
+/// The cells that share one exported model and one reference output: a model at a batch size and
+/// resolution, on every backend and thread count. The reference backend's cells come first, so that
+/// its output is there when the others are checked.
+/// </summary>
+public sealed record ModelGroup(ModelDefinition Model, int Batch, int Resolution, IReadOnlyList<SweepCell> Cells)
+{
+    /// <summary>File-name stem for the group's ONNX file and reference output: resnet50_b1_r224.</summary>
+    public string Name => $"{Model.Id}_b{Batch}_r{Resolution}";
+}
+
+/// <summary>What a sweep will run, in order, and which requested backends it leaves out.</summary>
+public sealed record SweepPlan(IReadOnlyList<ModelGroup> Groups, IReadOnlyList<ProbedBackend> Skipped)
+{
+    public int CellCount => Groups.Sum(g => g.Cells.Count);
+
+    public IEnumerable<SweepCell> Cells => Groups.SelectMany(g => g.Cells);
+
+    public static SweepPlan Create(SweepConfiguration configuration, ModelCatalog catalog, IReadOnlyList<ProbedBackend> backends)
+    {
+        var available = backends.Where(b => b.Available).Select(b => b.Descriptor)
+            // The reference backend runs first in each group; the rest keep the configured order.
+            .OrderBy(b => b.Name == configuration.Parity.Reference ? 0 : 1)
+            .ToList();
+        var groups = new List<ModelGroup>();
+        foreach (var id in configuration.ModelIdentifiers().Distinct())
+        {
+            var model = catalog.Resolve(id);
+            foreach (var batch in configuration.Batch)
+                foreach (var resolution in configuration.Resolution)
+                {
+                    var cells = available
+                        .SelectMany(backend => configuration.Threads.Order().Select(threads => new SweepCell(model, backend, threads, batch, resolution)))
+                        .ToList();
+                    if (cells.Count > 0) groups.Add(new ModelGroup(model, batch, resolution, cells));
+                }
+        }
+        return new SweepPlan(groups, [.. backends.Where(b => !b.Available)]);
+    }
+}

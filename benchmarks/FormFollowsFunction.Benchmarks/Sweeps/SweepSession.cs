@@ -1,0 +1,205 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FormFollowsFunction.Architectures.Catalog;
+using FormFollowsFunction.Benchmarks.Backends;
+using FormFollowsFunction.Benchmarks.Worker;
+using FormFollowsFunction.Hardware.Machine;
+using FormFollowsFunction.Results;
+
+namespace FormFollowsFunction.Benchmarks.Sweeps;
+
+/// <summary>
+/// One run of a sweep from start to end: the configuration checked, the backends probed, the run
+/// folder and its manifest created (or an interrupted run's reopened), the plan, then the cells.
+/// Everything that can be wrong with the input is found before the run folder is created.
+/// </summary>
+public sealed class SweepSession
+{
+    private readonly WorkerLauncher _launcher;
+
+    private SweepSession(SweepConfiguration configuration, RunFolder folder, RunManifest manifest, IReadOnlyList<ProbedBackend> backends,
+        SweepPlan plan, IReadOnlySet<CellKey> finished, bool isResume, WorkerLauncher launcher)
+    {
+        Configuration = configuration;
+        Folder = folder;
+        Manifest = manifest;
+        Backends = backends;
+        Plan = plan;
+        Finished = finished;
+        IsResume = isResume;
+        _launcher = launcher;
+    }
+
+    public SweepConfiguration Configuration { get; }
+    public RunFolder Folder { get; }
+    public RunManifest Manifest { get; private set; }
+    public IReadOnlyList<ProbedBackend> Backends { get; }
+    public SweepPlan Plan { get; }
+
+    /// <summary>Cells an interrupted run already finished (any status); they are not run again.</summary>
+    public IReadOnlySet<CellKey> Finished { get; }
+
+    public bool IsResume { get; }
+
+    /// <summary>Checks <paramref name="configuration"/>, probes its backends and creates a new run folder under <paramref name="resultsRoot"/>.</summary>
+    public static SweepSession Start(SweepConfiguration configuration, string resultsRoot, string commandLine, ModelCatalog catalog,
+        WorkerLauncher launcher, CancellationToken cancellation)
+    {
+        var machine = MachineInspector.Inspect();
+        var resolved = SweepConfigurationValidator.Resolve(configuration, catalog, machine.PhysicalCores);
+        CounterSelection.Resolve(resolved.Counters);
+        var backends = Probe(resolved, launcher, cancellation);
+        RequireSomeBackend(resolved, backends);
+
+        string runId = $"{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{SafeName(machine.Hostname)}";
+        var folder = new RunFolder(UniqueFolder(resultsRoot, runId));
+        EnsureWritable(folder.Path);
+        var manifest = new RunManifest
+        {
+            RunId = Path.GetFileName(folder.Path),
+            CreatedUtc = DateTime.UtcNow,
+            ToolVersion = typeof(SweepSession).Assembly.GetName().Version?.ToString(3) ?? "",
+            GitCommit = SourceTree.Commit(),
+            CommandLine = commandLine,
+            Machine = machine,
+            Versions = Versions(backends),
+            Backends = backends.ToDictionary(b => b.Descriptor.Name, b => b.Summary),
+            Configuration = ToJson(resolved),
+        };
+        folder.WriteManifest(manifest);
+        var plan = SweepPlan.Create(resolved, catalog, backends);
+        return new SweepSession(resolved, folder, manifest, backends, plan, new HashSet<CellKey>(), isResume: false, launcher);
+    }
+
+    /// <summary>
+    /// Reopens an interrupted run: its stored configuration is used (a <paramref name="requested"/>
+    /// configuration that differs is refused), finished cells are skipped, and a row torn by a kill is dropped.
+    /// </summary>
+    public static SweepSession Resume(string path, SweepConfiguration? requested, ModelCatalog catalog, WorkerLauncher launcher, CancellationToken cancellation)
+    {
+        var folder = new RunFolder(path);
+        if (!Directory.Exists(folder.Path)) throw new SweepConfigurationException($"--resume: '{folder.Path}' does not exist");
+        var manifest = folder.ReadManifest();
+        var stored = FromJson(manifest.Configuration, folder.ManifestFile);
+        var machine = MachineInspector.Inspect();
+        if (requested is not null)
+        {
+            var resolved = SweepConfigurationValidator.Resolve(requested, catalog, machine.PhysicalCores);
+            var differences = Differences(ToJson(stored), ToJson(resolved));
+            if (differences.Count > 0)
+                throw new SweepConfigurationException(
+                    $"--resume: the run in '{folder.Path}' was configured differently ({string.Join(", ", differences)}); resume it without sweep options, or start a new run");
+        }
+        var machineDifferences = manifest.Machine.DifferencesFrom(machine);
+        if (machineDifferences.Count > 0)
+            throw new SweepConfigurationException(
+                $"--resume: '{folder.Path}' was measured on another machine ({string.Join("; ", machineDifferences)}); timings from two machines must not share a run");
+        EnsureWritable(folder.Path);
+
+        if (File.Exists(folder.ResultsFile)) ResultsCsvWriter.RepairTornLine(folder.ResultsFile);
+        var finished = folder.ReadResults().Select(r => r.Key).ToHashSet();
+        var backends = Probe(stored, launcher, cancellation);
+        var plan = SweepPlan.Create(stored, catalog, backends);
+        return new SweepSession(stored, folder, manifest, backends, plan, finished, isResume: true, launcher);
+    }
+
+    public SweepOutcome Run(ISweepObserver observer, CancellationToken cancellation)
+    {
+        var context = new SweepContext(Manifest.RunId, Manifest.Machine.Hostname, Manifest.Machine.LastLevelCacheBytes,
+            Backends.ToDictionary(b => b.Descriptor.Name));
+        var runner = new SweepRunner(Configuration, Folder, _launcher, context, observer);
+        SweepOutcome outcome;
+        using (var results = new ResultsCsvWriter(Folder.ResultsFile))
+            outcome = runner.Run(Plan, Finished, results, cancellation);
+        if (!outcome.Interrupted)
+        {
+            Manifest = Manifest with { FinishedUtc = DateTime.UtcNow };
+            Folder.WriteManifest(Manifest);
+        }
+        string cells = Path.Combine(Folder.Path, "cells");
+        if (Directory.Exists(cells) && !Directory.EnumerateFileSystemEntries(cells).Any()) Directory.Delete(cells);
+        return outcome;
+    }
+
+    private static IReadOnlyList<ProbedBackend> Probe(SweepConfiguration configuration, WorkerLauncher launcher, CancellationToken cancellation)
+    {
+        string scratch = Path.Combine(Path.GetTempPath(), $"fff-probe-{Environment.ProcessId}");
+        try
+        {
+            return new BackendProber(launcher, scratch).ProbeAll(
+                configuration.Backends.Select(BackendCatalog.Get), configuration.OptionsFor, cancellation);
+        }
+        finally
+        {
+            if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    private static void RequireSomeBackend(SweepConfiguration configuration, IReadOnlyList<ProbedBackend> backends)
+    {
+        if (backends.Any(b => b.Available)) return;
+        throw new SweepConfigurationException(
+            $"none of the backends {string.Join(", ", configuration.Backends)} is available here ({string.Join("; ", backends.Select(b => $"{b.Descriptor.Name}: {b.Probe.Reason}"))}); run 'fff backends'");
+    }
+
+    private static IReadOnlyDictionary<string, string> Versions(IReadOnlyList<ProbedBackend> backends)
+    {
+        var versions = new Dictionary<string, string>
+        {
+            ["dotnet"] = Environment.Version.ToString(),
+            ["os"] = RuntimeInformation.OSDescription,
+            ["onnxruntime_managed"] = FormFollowsFunction.Benchmarks.Backends.OnnxRuntime.OrtNativeLibrary.ManagedVersion,
+            ["torchsharp"] = typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString(3) ?? "unknown",
+        };
+        foreach (var backend in backends.Where(b => b.Available)) versions[backend.Descriptor.Name] = backend.Probe.Version;
+        return versions;
+    }
+
+    private static string UniqueFolder(string root, string runId)
+    {
+        string path = Path.GetFullPath(Path.Combine(root, runId));
+        for (int n = 2; Directory.Exists(path); n++) path = Path.GetFullPath(Path.Combine(root, $"{runId}-{n}"));
+        return path;
+    }
+
+    private static void EnsureWritable(string folder)
+    {
+        try
+        {
+            Directory.CreateDirectory(folder);
+            string probe = Path.Combine(folder, $".write-test-{Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new SweepConfigurationException($"cannot write the results folder '{folder}' ({e.Message}); choose another with --out");
+        }
+    }
+
+    private static string SafeName(string name) =>
+        string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_')) is { Length: > 0 } safe ? safe : "machine";
+
+    internal static JsonObject ToJson(SweepConfiguration configuration) =>
+        JsonSerializer.SerializeToNode(configuration, RunManifest.JsonOptions)!.AsObject();
+
+    private static SweepConfiguration FromJson(JsonObject json, string origin)
+    {
+        try
+        {
+            return json.Deserialize<SweepConfiguration>(RunManifest.JsonOptions)
+                   ?? throw new SweepConfigurationException($"{origin} holds no sweep configuration");
+        }
+        catch (JsonException e)
+        {
+            throw new SweepConfigurationException($"{origin}: cannot read the stored sweep configuration ({e.Message})");
+        }
+    }
+
+    private static List<string> Differences(JsonObject stored, JsonObject requested) =>
+        stored.Select(p => p.Key).Union(requested.Select(p => p.Key))
+            .Where(key => !JsonNode.DeepEquals(stored[key], requested[key]))
+            .Select(key => $"{key}: {stored[key]?.ToJsonString() ?? "unset"} then, {requested[key]?.ToJsonString() ?? "unset"} now")
+            .ToList();
+}
