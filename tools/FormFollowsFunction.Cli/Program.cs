@@ -39,6 +39,17 @@ app.Configure(config =>
     config.AddCommand<CompareCommand>("compare")
         .WithDescription("Compare two runs cell by cell; exit code 1 when a cell regressed.")
         .WithExample("compare", "results/last-night", "results/tonight", "--threshold", "5");
+    config.AddCommand<RunCommand>("run")
+        .WithDescription("Measure a sweep (default: the quick preset on every available backend), then write the report.")
+        .WithExample("run")
+        .WithExample("run", "--preset", "paper", "--keep-samples")
+        .WithExample("run", "--models", "resnet50,mobilenetv2", "--backends", "torch-cpu,ort-cpu", "--threads", "1,2")
+        .WithExample("run", "--patterns", "residual,dwbottleneck", "--depths", "2,4,8,16", "--widths", "0.5,1.0")
+        .WithExample("run", "--config", "sweep.yaml")
+        .WithExample("run", "--resume", "results/20261128T040000Z-lab1");
+    config.AddCommand<BackendsCommand>("backends")
+        .WithDescription("Show which backends this machine can run, with versions, devices and how to enable the others.")
+        .WithExample("backends").WithExample("backends", "--json");
     config.AddCommand<WorkerCommand>("worker").IsHidden();
 });
 return app.Run(args);

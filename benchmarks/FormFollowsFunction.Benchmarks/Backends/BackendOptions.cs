@@ -24,6 +24,7 @@ public sealed record BackendOptions
     /// (AVX2, then SSE41) to the first that passes; "none" never caps; an ISA name (AVX512_CORE, AVX2,
     /// SSE41, ...) always caps there.
     /// </summary>
+    [System.Text.Json.Serialization.JsonPropertyName("onednn_max_isa")]
     public string? OneDnnMaxIsa { get; init; }
 
     public static BackendOptions None { get; } = new();

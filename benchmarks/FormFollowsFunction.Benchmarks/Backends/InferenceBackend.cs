@@ -6,7 +6,8 @@ namespace FormFollowsFunction.Benchmarks.Backends;
 /// </summary>
 /// <param name="Reason">Why it is unavailable and how to enable it; null when available.</param>
 /// <param name="ComputesWrongly">The engine loaded but failed its correctness self-check (see <see cref="Torch.TorchBackend"/>).</param>
-public sealed record BackendProbe(string Backend, bool Available, string Version, string Device, string? Reason, bool ComputesWrongly = false)
+/// <param name="Library">The native library file the engine was loaded from, where that can be told.</param>
+public sealed record BackendProbe(string Backend, bool Available, string Version, string Device, string? Reason, bool ComputesWrongly = false, string? Library = null)
 {
     public static BackendProbe Unavailable(BackendDescriptor backend, string reason) =>
         new(backend.Name, false, "", "", reason);

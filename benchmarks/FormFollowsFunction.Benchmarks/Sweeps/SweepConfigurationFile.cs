@@ -117,9 +117,11 @@ public static class SweepConfigurationFile
         public string? GraphOptimization { get; set; }
         public string? Device { get; set; }
         public string? Precision { get; set; }
+        public string? OnednnMaxIsa { get; set; }
 
         public BackendOptions ToOptions() => new()
         {
+            OneDnnMaxIsa = OnednnMaxIsa,
             Library = Library,
             GraphOptimization = GraphOptimization,
             Device = Device,

@@ -9,6 +9,10 @@ namespace FormFollowsFunction.Benchmarks.Sweeps;
 /// </summary>
 public static class SweepConfigurationValidator
 {
+    /// <summary>Values of backend_options.*.onednn_max_isa: auto, none, or an ISA oneDNN's ONEDNN_MAX_CPU_ISA accepts.</summary>
+    public static readonly IReadOnlyList<string> OneDnnIsaNames =
+        ["auto", "none", "SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2", "AVX512_CORE", "AVX512_CORE_VNNI", "AVX512_CORE_BF16", "AVX10_1_512", "AVX512_CORE_FP16", "AVX10_1_512_AMX", "AVX10_1_512_AMX_FP16", "ALL"];
+
     /// <summary>Returns the configuration with machine-dependent defaults made explicit; throws a one-line error otherwise.</summary>
     public static SweepConfiguration Resolve(SweepConfiguration configuration, ModelCatalog catalog, int physicalCores)
     {
@@ -42,6 +46,9 @@ public static class SweepConfigurationValidator
             {
                 throw new SweepConfigurationException($"backend_options.{backend}.graph_optimization: {e.Message}");
             }
+            if (options.OneDnnMaxIsa is { } isa && !OneDnnIsaNames.Contains(isa, StringComparer.OrdinalIgnoreCase))
+                throw new SweepConfigurationException(
+                    $"backend_options.{backend}.onednn_max_isa: '{isa}' is not one of {string.Join(", ", OneDnnIsaNames)}");
         }
         Require(BackendCatalog.All.Any(b => b.Name == configuration.Parity.Reference),
             $"parity reference '{configuration.Parity.Reference}' is not a backend; known: {string.Join(", ", BackendCatalog.All.Select(b => b.Name))}");

@@ -42,19 +42,38 @@ public sealed class SweepSession
 
     public bool IsResume { get; }
 
-    /// <summary>Checks <paramref name="configuration"/>, probes its backends and creates a new run folder under <paramref name="resultsRoot"/>.</summary>
-    public static SweepSession Start(SweepConfiguration configuration, string resultsRoot, string commandLine, ModelCatalog catalog,
+    /// <summary>
+    /// Checks <paramref name="configuration"/>, probes its backends and creates the run folder:
+    /// <paramref name="runFolder"/> when given (it must be new or empty), else a new folder named
+    /// after the time and machine under <paramref name="resultsRoot"/>.
+    /// </summary>
+    public static SweepSession Start(SweepConfiguration configuration, string? runFolder, string resultsRoot, string commandLine, ModelCatalog catalog,
         WorkerLauncher launcher, CancellationToken cancellation)
     {
+        if (runFolder is not null && Directory.Exists(runFolder) && Directory.EnumerateFileSystemEntries(runFolder).Any())
+            throw new SweepConfigurationException(
+                $"--out '{Path.GetFullPath(runFolder)}' already exists and is not empty; continue that run with --resume, or choose a new folder");
         var machine = MachineInspector.Inspect();
         var resolved = SweepConfigurationValidator.Resolve(configuration, catalog, machine.PhysicalCores);
         CounterSelection.Resolve(resolved.Counters);
-        var backends = Probe(resolved, launcher, cancellation);
-        RequireSomeBackend(resolved, backends);
 
         string runId = $"{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{SafeName(machine.Hostname)}";
-        var folder = new RunFolder(UniqueFolder(resultsRoot, runId));
+        var folder = new RunFolder(runFolder ?? UniqueFolder(resultsRoot, runId));
+        bool created = !Directory.Exists(folder.Path);
         EnsureWritable(folder.Path);
+        IReadOnlyList<ProbedBackend> backends;
+        try
+        {
+            backends = Probe(resolved, launcher, cancellation);
+            RequireSomeBackend(resolved, backends);
+        }
+        catch
+        {
+            // Nothing was measured: leave no empty run folder behind.
+            if (created && !Directory.EnumerateFileSystemEntries(folder.Path).Any()) Directory.Delete(folder.Path);
+            throw;
+        }
+
         var manifest = new RunManifest
         {
             RunId = Path.GetFileName(folder.Path),
@@ -73,19 +92,19 @@ public sealed class SweepSession
     }
 
     /// <summary>
-    /// Reopens an interrupted run: its stored configuration is used (a <paramref name="requested"/>
-    /// configuration that differs is refused), finished cells are skipped, and a row torn by a kill is dropped.
+    /// Reopens an interrupted run: its stored configuration is used (<paramref name="overrides"/> that
+    /// would change it are refused), finished cells are skipped, and a row torn by a kill is dropped.
     /// </summary>
-    public static SweepSession Resume(string path, SweepConfiguration? requested, ModelCatalog catalog, WorkerLauncher launcher, CancellationToken cancellation)
+    public static SweepSession Resume(string path, SweepOverrides? overrides, ModelCatalog catalog, WorkerLauncher launcher, CancellationToken cancellation)
     {
         var folder = new RunFolder(path);
         if (!Directory.Exists(folder.Path)) throw new SweepConfigurationException($"--resume: '{folder.Path}' does not exist");
         var manifest = folder.ReadManifest();
         var stored = FromJson(manifest.Configuration, folder.ManifestFile);
         var machine = MachineInspector.Inspect();
-        if (requested is not null)
+        if (overrides is not null)
         {
-            var resolved = SweepConfigurationValidator.Resolve(requested, catalog, machine.PhysicalCores);
+            var resolved = SweepConfigurationValidator.Resolve(overrides.ApplyTo(stored), catalog, machine.PhysicalCores);
             var differences = Differences(ToJson(stored), ToJson(resolved));
             if (differences.Count > 0)
                 throw new SweepConfigurationException(

@@ -41,6 +41,7 @@ public sealed record CellRequest
     public BackendOptions Options { get; init; } = BackendOptions.None;
 
     /// <summary>Resolved oneDNN ISA cap for TorchSharp backends, or null.</summary>
+    [JsonPropertyName("onednn_max_isa")]
     public string? OneDnnMaxIsa { get; init; }
 
     internal static JsonSerializerOptions Json { get; } = new()

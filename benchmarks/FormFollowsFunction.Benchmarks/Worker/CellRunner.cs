@@ -20,7 +20,7 @@ public sealed class CellRunner(ModelCatalog catalog)
 {
     public CellResponse Run(CellRequest request)
     {
-        WorkerFault.InjectIfRequested(request);
+        WorkerFault.InjectAtStart(request);
         var row = new ResultRow
         {
             Model = request.Model,
@@ -73,6 +73,7 @@ public sealed class CellRunner(ModelCatalog catalog)
         clock.Restart();
         var output = model.RunAndFetchOutput();
         row.FirstMs = clock.Elapsed.TotalMilliseconds;
+        WorkerFault.PerturbOutput(request, output);
 
         if (!CheckOutput(request, row, output)) return;
         if (request.ReferenceOnly) return;

@@ -2,6 +2,8 @@ using FormFollowsFunction.Hardware.Counters;
 using FormFollowsFunction.Hardware.Counters.Native;
 using Xunit.Abstractions;
 
+using FormFollowsFunction.Tests.Support;
+
 namespace FormFollowsFunction.Tests.Hardware;
 
 /// <summary>
@@ -217,7 +219,7 @@ public sealed class CounterGroupTests(ITestOutputHelper output)
     public void A_PMU_event_takes_its_type_and_bit_layout_from_sysfs()
     {
         // A stand-in sysfs PMU whose type is the software PMU's (1) and whose alias names task-clock (config 1).
-        using var sysfs = new TemporaryDirectory();
+        using var sysfs = new TemporaryFolder();
         sysfs.Write("fakesw/type", "1\n");
         sysfs.Write("fakesw/format/event", "config:0-63\n");
         sysfs.Write("fakesw/events/taskclock", "event=0x1\n");

@@ -6,6 +6,8 @@ using FormFollowsFunction.Hardware.Diagnosis;
 using FormFollowsFunction.Hardware.Machine;
 using FormFollowsFunction.Results;
 
+using FormFollowsFunction.Tests.Support;
+
 namespace FormFollowsFunction.Tests.Hardware;
 
 /// <summary>The diagnosis and <c>fff doctor</c>, run for real (the program is started as a user would).</summary>
@@ -74,22 +76,10 @@ public sealed class DoctorTests
         Assert.Equal("ort", (string?)json["sections"]![0]!["rows"]![0]!["backend"]);
     }
 
-    private static (int ExitCode, string Out, string Error) RunFff(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fff.dll"));
-        foreach (var a in arguments) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
-
     [Fact]
     public void fff_doctor_json_reports_the_counters_caches_and_facts_of_this_machine()
     {
-        var (code, output, _) = RunFff("doctor", "--json", "--event", "raw:l3_miss=0x20d1");
+        var (code, output, _) = FffProgram.Run("doctor", "--json", "--event", "raw:l3_miss=0x20d1");
         Assert.Equal(0, code);
         var json = JsonNode.Parse(output)!;
 
@@ -104,7 +94,7 @@ public sealed class DoctorTests
     [Fact]
     public void fff_doctor_refuses_a_malformed_event_with_a_one_line_error_and_exit_code_2()
     {
-        var (code, output, error) = RunFff("doctor", "--event", "raw:l3_miss=0xZZ");
+        var (code, output, error) = FffProgram.Run("doctor", "--event", "raw:l3_miss=0xZZ");
         Assert.Equal(2, code);
         Assert.Empty(output);
         // One message; the CLI's error reporter lets the console wrap it at the terminal width (80 columns when redirected).

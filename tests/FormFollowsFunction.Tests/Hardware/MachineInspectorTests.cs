@@ -1,6 +1,8 @@
 using FormFollowsFunction.Hardware.Machine;
 using FormFollowsFunction.Results;
 
+using FormFollowsFunction.Tests.Support;
+
 namespace FormFollowsFunction.Tests.Hardware;
 
 /// <summary>The machine fingerprint read from recorded /proc, /sys and /etc files of a bare-metal and a virtual machine.</summary>
@@ -35,9 +37,9 @@ public sealed class MachineInspectorTests
 
         """;
 
-    private static TemporaryDirectory BareMetalIntel()
+    private static TemporaryFolder BareMetalIntel()
     {
-        var root = new TemporaryDirectory();
+        var root = new TemporaryFolder();
         root.Write("proc/cpuinfo", IntelCpuInfo);
         root.Write("proc/meminfo", "MemTotal:       395948628 kB\nMemFree:        1000 kB\n");
         root.Write("proc/sys/kernel/hostname", "lab-node-3\n");
@@ -97,7 +99,7 @@ public sealed class MachineInspectorTests
     [Fact]
     public void Without_sysfs_topology_cores_come_from_cpuinfo_ids_and_the_fallback_is_named()
     {
-        using var root = new TemporaryDirectory();
+        using var root = new TemporaryFolder();
         root.Write("proc/cpuinfo", IntelCpuInfo);
         var m = new MachineInspector(root.Path, RecordedCpuid.XeonGold6252).Fingerprint();
         Assert.Equal(2, m.PhysicalCores);
@@ -107,7 +109,7 @@ public sealed class MachineInspectorTests
     [Fact]
     public void A_virtual_machine_without_sysfs_caches_falls_back_to_CPUID_and_explains_every_missing_fact()
     {
-        using var root = new TemporaryDirectory();
+        using var root = new TemporaryFolder();
         root.Write("proc/cpuinfo", "processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC\nflags\t\t: fpu sse2 hypervisor avx2\n\nprocessor\t: 1\nmodel name\t: AMD EPYC\nflags\t\t: fpu sse2 hypervisor avx2\n");
         root.Write("sys/devices/system/cpu/smt/active", "0");
         root.Write("sys/devices/system/cpu/smt/control", "notsupported");
@@ -137,7 +139,7 @@ public sealed class MachineInspectorTests
     [Fact]
     public void Without_CPUID_or_sysfs_the_cache_sizes_are_unknown_and_say_why()
     {
-        using var root = new TemporaryDirectory();
+        using var root = new TemporaryFolder();
         var caches = new MachineInspector(root.Path, cpuid: null).Caches();
         Assert.Empty(caches.Levels);
         Assert.Contains(caches.Notes, n => n.Contains("no CPUID"));

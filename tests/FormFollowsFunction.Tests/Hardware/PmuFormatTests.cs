@@ -1,5 +1,7 @@
 using FormFollowsFunction.Hardware.Counters;
 
+using FormFollowsFunction.Tests.Support;
+
 namespace FormFollowsFunction.Tests.Hardware;
 
 /// <summary>sysfs PMU format files and event aliases, read from sample folders laid out as the kernel does.</summary>
@@ -37,9 +39,9 @@ public sealed class PmuFormatTests
     public void A_malformed_format_file_is_refused(string format) =>
         Assert.Throws<FormatException>(() => PmuFormatField.Parse(format));
 
-    private static TemporaryDirectory IntelLikeSysfs()
+    private static TemporaryFolder IntelLikeSysfs()
     {
-        var sysfs = new TemporaryDirectory();
+        var sysfs = new TemporaryFolder();
         sysfs.Write("cpu/type", "4\n");
         sysfs.Write("cpu/format/event", "config:0-7\n");
         sysfs.Write("cpu/format/umask", "config:8-15\n");
@@ -124,7 +126,7 @@ public sealed class PmuFormatTests
         using var withCpu = IntelLikeSysfs();
         Assert.True(new EventSources(withCpu.Path).HasHardwarePmu);
 
-        using var virtualMachine = new TemporaryDirectory();
+        using var virtualMachine = new TemporaryFolder();
         foreach (var name in new[] { "breakpoint", "msr", "software", "tracepoint", "uprobe" }) virtualMachine.Write($"{name}/type", "1");
         Assert.False(new EventSources(virtualMachine.Path).HasHardwarePmu);
         Assert.Equal(["breakpoint", "msr", "software", "tracepoint", "uprobe"], new EventSources(virtualMachine.Path).PmuNames);

@@ -1,6 +1,8 @@
 using FormFollowsFunction.Hardware.Machine;
 using FormFollowsFunction.Results;
 
+using FormFollowsFunction.Tests.Support;
+
 namespace FormFollowsFunction.Tests.Hardware;
 
 public sealed class SysfsCachesTests
@@ -8,7 +10,7 @@ public sealed class SysfsCachesTests
     [Fact]
     public void Cache_levels_are_read_from_the_index_folders_in_level_order()
     {
-        using var cache = new TemporaryDirectory();
+        using var cache = new TemporaryFolder();
         // Laid out as on an Intel Xeon Gold 6252; written out of order on purpose.
         cache.Write("index3/level", "3\n"); cache.Write("index3/type", "Unified\n"); cache.Write("index3/size", "36608K\n");
         cache.Write("index0/level", "1\n"); cache.Write("index0/type", "Data\n"); cache.Write("index0/size", "32K\n");
@@ -29,7 +31,7 @@ public sealed class SysfsCachesTests
     [Fact]
     public void A_missing_folder_gives_no_levels()
     {
-        using var root = new TemporaryDirectory();
+        using var root = new TemporaryFolder();
         Assert.Empty(SysfsCaches.Read(Path.Combine(root.Path, "cache")));
     }
 

@@ -2,12 +2,14 @@ using FormFollowsFunction.Cli;
 using FormFollowsFunction.Cli.Commands;
 using Spectre.Console.Cli;
 
+using FormFollowsFunction.Tests.Support;
+
 namespace FormFollowsFunction.Tests.Reports;
 
 /// <summary>The exit codes of <c>fff report</c> and <c>fff compare</c>, run in process the way Program.cs wires them.</summary>
 public sealed class ReportCommandsTests : IDisposable
 {
-    private readonly TempFolder _temp = new();
+    private readonly TemporaryFolder _temp = new();
 
     public void Dispose() => _temp.Dispose();
 

@@ -4,11 +4,13 @@ using CsvHelper;
 using FormFollowsFunction.Reports;
 using FormFollowsFunction.Results;
 
+using FormFollowsFunction.Tests.Support;
+
 namespace FormFollowsFunction.Tests.Reports;
 
 public sealed class ReportGeneratorTests : IDisposable
 {
-    private readonly TempFolder _temp = new();
+    private readonly TemporaryFolder _temp = new();
 
     public void Dispose() => _temp.Dispose();
 

@@ -6,11 +6,13 @@ using FormFollowsFunction.Reports.Input;
 using FormFollowsFunction.Results;
 using static FormFollowsFunction.Tests.Reports.RowFactory;
 
+using FormFollowsFunction.Tests.Support;
+
 namespace FormFollowsFunction.Tests.Reports;
 
 public sealed class RunComparerTests : IDisposable
 {
-    private readonly TempFolder _temp = new();
+    private readonly TemporaryFolder _temp = new();
 
     public void Dispose() => _temp.Dispose();
 

@@ -32,19 +32,22 @@ internal sealed class ReportCommand : Command<ReportCommand.Settings>
         public string Formats { get; init; } = "png,svg";
     }
 
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation) =>
+        Produce(settings.Runs.Select(p => new RunFolder(p)).ToList(), settings.Out, settings.Baseline, settings.Formats);
+
+    /// <summary>Writes the report of <paramref name="folders"/> and prints where it is and its headlines (also the end of 'fff run').</summary>
+    internal static int Produce(IReadOnlyList<RunFolder> folders, string? outputFolder, string? baselineBackend, string formatList)
     {
         try
         {
-            var formats = ReportOptions.ParseFormats(settings.Formats);
-            var folders = settings.Runs.Select(p => new RunFolder(p)).ToList();
+            var formats = ReportOptions.ParseFormats(formatList);
             var watch = Stopwatch.StartNew();
             var runs = folders.Select(LoadedRun.Load).ToList();
-            string baseline = settings.Baseline ?? SpeedupPairing.DefaultBaseline;
-            if (settings.Baseline is not null && !runs.Any(r => r.Rows.Any(row => string.Equals(row.Backend, baseline, StringComparison.OrdinalIgnoreCase))))
+            string baseline = baselineBackend ?? SpeedupPairing.DefaultBaseline;
+            if (baselineBackend is not null && !runs.Any(r => r.Rows.Any(row => string.Equals(row.Backend, baseline, StringComparison.OrdinalIgnoreCase))))
                 throw new UserInputException(
                     $"no run measured the baseline backend '{baseline}'; backends present: {string.Join(", ", runs.SelectMany(r => r.Rows).Select(r => r.Backend).Distinct().Order())}");
-            string output = settings.Out ?? ReportGenerator.DefaultOutputFolder(folders, DateTime.UtcNow);
+            string output = outputFolder ?? ReportGenerator.DefaultOutputFolder(folders, DateTime.UtcNow);
             ConsoleOutput.Diagnostics.MarkupLine($"[grey]reading {runs.Sum(r => r.Rows.Count)} rows from {runs.Count} run(s); writing the report...[/]");
 
             var outcome = ReportGenerator.Generate(runs, output, new ReportOptions { BaselineBackend = baseline, Formats = formats });

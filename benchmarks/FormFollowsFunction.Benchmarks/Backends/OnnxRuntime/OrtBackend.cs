@@ -47,13 +47,13 @@ public sealed class OrtBackend : IInferenceBackend
             var env = OrtEnv.Instance();
             string version = env.GetVersionString();
             var providers = env.GetAvailableProviders();
-            string library = OrtNativeLibrary.LoadedFile() ?? "stock";
+            string? library = OrtNativeLibrary.LoadedFile();
             if (!providers.Contains(Descriptor.ExecutionProvider))
                 return BackendProbe.Unavailable(Descriptor,
-                    $"the ONNX Runtime library '{library}' has no {Descriptor.ExecutionProvider} (it offers {string.Join(", ", providers)}); {Descriptor.HowToEnable}");
+                    $"the ONNX Runtime library '{library}' has no {Descriptor.ExecutionProvider} (it offers {string.Join(", ", providers)}); {Descriptor.HowToEnable}") with { Library = library };
             // Creating the provider checks its own dependencies (OpenVINO runtime, CUDA, cuDNN, driver).
             using var options = CreateSessionOptions(threads: 1);
-            return new BackendProbe(Descriptor.Name, true, $"onnxruntime {version}", DeviceDescription(), null);
+            return new BackendProbe(Descriptor.Name, true, $"onnxruntime {version}", DeviceDescription(), null, Library: library);
         }
         catch (OrtLibraryException e)
         {

@@ -34,11 +34,11 @@ public sealed class TorchBackend : IInferenceBackend
     public BackendProbe Probe()
     {
         Prepare();
-        string version = $"torchsharp {typeof(torch).Assembly.GetName().Version?.ToString(3)}, libtorch {torch.__version__}";
+        string version = $"torchsharp {typeof(torch).Assembly.GetName().Version?.ToString(3)}, libtorch {LibTorchVersion}";
         if (IsCuda)
         {
             if (!torch.cuda.is_available())
-                return BackendProbe.Unavailable(Descriptor, $"TorchSharp finds no CUDA device: this build loads the CPU libtorch ({torch.__version__}); {Descriptor.HowToEnable}");
+                return BackendProbe.Unavailable(Descriptor, $"TorchSharp finds no CUDA device: this build loads the CPU libtorch {LibTorchVersion}; {Descriptor.HowToEnable}");
             return new BackendProbe(Descriptor.Name, true, version, $"cuda:0 ({torch.cuda.device_count()} devices)", null);
         }
         // A libtorch that computes wrong convolutions must not be timed as a baseline.
@@ -66,6 +66,9 @@ public sealed class TorchBackend : IInferenceBackend
             throw;
         }
     }
+
+    /// <summary>libtorch's version as PyTorch writes it (2.10.0); TorchSharp reports four parts.</summary>
+    private static string LibTorchVersion => Version.TryParse(torch.__version__, out var version) ? version.ToString(3) : torch.__version__;
 
     private string DeviceDescription() => _oneDnnMaxIsa is null ? "cpu" : $"cpu (oneDNN max ISA {_oneDnnMaxIsa})";
 

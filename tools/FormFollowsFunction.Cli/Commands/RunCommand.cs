@@ -1,0 +1,208 @@
+using System.ComponentModel;
+using FormFollowsFunction.Architectures.Catalog;
+using FormFollowsFunction.Benchmarks.Sweeps;
+using FormFollowsFunction.Benchmarks.Worker;
+using FormFollowsFunction.Reports;
+using FormFollowsFunction.Results;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace FormFollowsFunction.Cli.Commands;
+
+/// <summary>
+/// <c>fff run</c>: measures a sweep of models x backends x threads x batch sizes x resolutions, each
+/// cell in a worker process, appending one CSV row per cell, then writes the report.
+/// </summary>
+internal sealed class RunCommand : Command<RunCommand.Settings>
+{
+    internal sealed class Settings : CommandSettings
+    {
+        [CommandOption("--preset <NAME>")]
+        [Description("Starting point: quick (every pattern at 2 depths and 2 widths, 3 reference networks; minutes) or paper (the full grid; hours). Default: quick.")]
+        public string? Preset { get; init; }
+
+        [CommandOption("--config <FILE>")]
+        [Description("YAML sweep configuration (see docs/benchmarks.md); flags override its values.")]
+        public string? Config { get; init; }
+
+        [CommandOption("--models <LIST>")]
+        [Description("Reference networks and pattern identifiers, comma-separated (resnet50,residual-d8-w1.0). Alone, replaces the preset's pattern grid.")]
+        public string? Models { get; init; }
+
+        [CommandOption("--patterns <LIST>")]
+        [Description("Patterns to cross with --depths and --widths: plain, residual, dwbottleneck, darts.")]
+        public string? Patterns { get; init; }
+
+        [CommandOption("--depths <LIST>")]
+        [Description("Pattern depths (blocks or cells), comma-separated.")]
+        public string? Depths { get; init; }
+
+        [CommandOption("--widths <LIST>")]
+        [Description("Pattern width multipliers, comma-separated.")]
+        public string? Widths { get; init; }
+
+        [CommandOption("--backends <LIST>")]
+        [Description("Backends, comma-separated; unavailable ones are listed and skipped. Default: all (see 'fff backends').")]
+        public string? Backends { get; init; }
+
+        [CommandOption("--threads <LIST>")]
+        [Description("Intra-op thread counts, the same for every backend. Default: the machine's physical cores.")]
+        public string? Threads { get; init; }
+
+        [CommandOption("--batch <LIST>")]
+        [Description("Batch sizes. Default: 1.")]
+        public string? Batch { get; init; }
+
+        [CommandOption("--resolution <LIST>")]
+        [Description("Input resolutions in pixels (square). Default: 224.")]
+        public string? Resolution { get; init; }
+
+        [CommandOption("--seed <N>")]
+        [Description("Seed of weights and inputs. Default: 42.")]
+        public int? Seed { get; init; }
+
+        [CommandOption("--max-seconds <S>")]
+        [Description("Cap on each cell's measured phase, in seconds.")]
+        public double? MaxSeconds { get; init; }
+
+        [CommandOption("--target-ci <FRACTION>")]
+        [Description("Stop measuring once the 95% CI of the median is within this fraction of it (0.01 = ±1%).")]
+        public double? TargetCi { get; init; }
+
+        [CommandOption("--cell-timeout <S>")]
+        [Description("Kill a worker after this many seconds and record the cell as 'timeout'.")]
+        public double? CellTimeout { get; init; }
+
+        [CommandOption("--tolerance <X>")]
+        [Description("Largest relative L2 error of a backend's output against the reference (default 1e-3).")]
+        public double? Tolerance { get; init; }
+
+        [CommandOption("--counters <LIST>")]
+        [Description("Counters around the measured iterations: default, none, or event specs (docs/counters.md).")]
+        public string? Counters { get; init; }
+
+        [CommandOption("--keep-samples")]
+        [Description("Write every cell's raw latencies to samples/ (lets 'fff compare' use a Mann-Whitney test).")]
+        public bool? KeepSamples { get; init; }
+
+        [CommandOption("--pin")]
+        [Description("Pin each worker to the first THREADS logical CPUs.")]
+        public bool? Pin { get; init; }
+
+        [CommandOption("--out <DIR>")]
+        [Description("The run folder to create. Default: results/<UTC time>-<machine>/ in the repository.")]
+        public string? Out { get; init; }
+
+        [CommandOption("--resume <DIR>")]
+        [Description("Continue an interrupted run: finished cells are kept, the rest are measured with the run's own configuration.")]
+        public string? Resume { get; init; }
+
+        [CommandOption("--no-report")]
+        [Description("Do not write the report (figures and tables) at the end.")]
+        public bool NoReport { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (Resume is not null && (Preset is not null || Config is not null || Out is not null))
+                return ValidationResult.Error("--resume continues a run with its own configuration and folder; it cannot be combined with --preset, --config or --out");
+            if (Preset is not null && Config is not null)
+                return ValidationResult.Error("give either --preset or --config (a configuration file names its preset with 'preset:')");
+            return ValidationResult.Success();
+        }
+
+        public SweepOverrides Overrides() => new()
+        {
+            Models = ListOption.Strings("--models", Models),
+            Patterns = ListOption.Strings("--patterns", Patterns),
+            Depths = ListOption.Integers("--depths", Depths),
+            Widths = ListOption.Numbers("--widths", Widths),
+            Backends = ListOption.Strings("--backends", Backends),
+            Threads = ListOption.Integers("--threads", Threads),
+            Batch = ListOption.Integers("--batch", Batch),
+            Resolution = ListOption.Integers("--resolution", Resolution),
+            Seed = Seed,
+            MaxSeconds = MaxSeconds,
+            TargetRelativeCi = TargetCi,
+            CellTimeoutSeconds = CellTimeout,
+            Tolerance = Tolerance,
+            Counters = ListOption.Strings("--counters", Counters),
+            KeepSamples = KeepSamples,
+            Pin = Pin,
+        };
+
+        public bool HasSweepOptions => Overrides() != new SweepOverrides();
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        ConsoleCancelEventHandler onCtrlC = (_, e) =>
+        {
+            e.Cancel = true;
+            interrupt.Cancel();
+        };
+        Console.CancelKeyPress += onCtrlC;
+        try
+        {
+            return Run(settings, interrupt.Token);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCtrlC;
+        }
+    }
+
+    private static int Run(Settings settings, CancellationToken cancellation)
+    {
+        var log = ConsoleOutput.Diagnostics;
+        var launcher = WorkerLauncher.ForCurrentProgram();
+        var catalog = ModelCatalog.Default;
+        log.MarkupLine("[grey]probing backends...[/]");
+        SweepSession session;
+        if (settings.Resume is not null)
+        {
+            session = SweepSession.Resume(settings.Resume, settings.HasSweepOptions ? settings.Overrides() : null, catalog, launcher, cancellation);
+        }
+        else
+        {
+            var start = settings.Config is not null ? SweepConfigurationFile.Load(settings.Config) : SweepPresets.Get(settings.Preset ?? SweepPresets.DefaultName);
+            session = SweepSession.Start(settings.Overrides().ApplyTo(start), settings.Out, SourceTree.DefaultResultsFolder(),
+                string.Join(' ', Environment.GetCommandLineArgs().Skip(1)), catalog, launcher, cancellation);
+        }
+
+        Introduce(session);
+        var observer = new ProgressObserver(log, session.Plan.CellCount - session.Finished.Count);
+        var outcome = observer.Show(token => session.Run(observer, token), cancellation);
+
+        var rows = session.Folder.ReadResults();
+        string byStatus = string.Join(", ", rows.GroupBy(r => r.Status).OrderByDescending(g => g.Count()).Select(g => $"{g.Count()} {g.Key}"));
+        ConsoleOutput.Standard.MarkupLine($"Results: [bold]{Markup.Escape(session.Folder.ResultsFile)}[/] ({rows.Count} rows: {Markup.Escape(byStatus)})");
+        if (outcome.Interrupted)
+        {
+            log.MarkupLine($"[yellow]interrupted;[/] finished cells are saved. Continue with: tools/fff run --resume {Markup.Escape(session.Folder.Path)}");
+            return 130;
+        }
+        if (!settings.NoReport && rows.Count > 0)
+            ReportCommand.Produce([session.Folder], null, null, "png,svg");
+        return 0;
+    }
+
+    private static void Introduce(SweepSession session)
+    {
+        var log = ConsoleOutput.Diagnostics;
+        var configuration = session.Configuration;
+        log.MarkupLine($"{(session.IsResume ? "Resuming" : "Run")} [bold]{Markup.Escape(session.Manifest.RunId)}[/] in {Markup.Escape(session.Folder.Path)}");
+        foreach (var backend in session.Backends)
+        {
+            string status = backend.Available ? "[green]available[/]" : "[yellow]unavailable[/]";
+            log.MarkupLine($"  {backend.Descriptor.Name,-13} {status} {Markup.Escape(backend.Available ? $"{backend.Probe.Version}, {backend.Probe.Device}" : backend.Probe.Reason ?? "")}");
+            if (backend.Note is not null) log.MarkupLine($"  {"",-13} [yellow]note:[/] {Markup.Escape(backend.Note)}");
+        }
+        int total = session.Plan.CellCount;
+        log.MarkupLine(
+            $"  {total} cells ({session.Plan.Groups.Select(g => g.Model.Id).Distinct().Count()} models x {session.Backends.Count(b => b.Available)} backends x threads {string.Join(",", configuration.Threads)}" +
+            $" x batch {string.Join(",", configuration.Batch)} x {string.Join(",", configuration.Resolution)} px)" +
+            (session.Finished.Count > 0 ? $", {session.Finished.Count} already done" : "") +
+            $"; each measured until the 95% CI of the median is within ±{configuration.Timing.TargetRelativeCi:P1} or {configuration.Timing.MaxSeconds:0.#} s");
+    }
+}
