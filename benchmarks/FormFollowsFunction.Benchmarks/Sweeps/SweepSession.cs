@@ -48,7 +48,7 @@ public sealed class SweepSession
     /// after the time and machine under <paramref name="resultsRoot"/>.
     /// </summary>
     public static SweepSession Start(SweepConfiguration configuration, string? runFolder, string resultsRoot, string commandLine, ModelCatalog catalog,
-        WorkerLauncher launcher, CancellationToken cancellation)
+        WorkerLauncher launcher, Action<string> status, CancellationToken cancellation)
     {
         if (runFolder is not null && Directory.Exists(runFolder) && Directory.EnumerateFileSystemEntries(runFolder).Any())
             throw new SweepConfigurationException(
@@ -64,6 +64,7 @@ public sealed class SweepSession
         IReadOnlyList<ProbedBackend> backends;
         try
         {
+            status("probing backends...");
             backends = Probe(resolved, launcher, cancellation);
             RequireSomeBackend(resolved, backends);
         }
@@ -95,7 +96,7 @@ public sealed class SweepSession
     /// Reopens an interrupted run: its stored configuration is used (<paramref name="overrides"/> that
     /// would change it are refused), finished cells are skipped, and a row torn by a kill is dropped.
     /// </summary>
-    public static SweepSession Resume(string path, SweepOverrides? overrides, ModelCatalog catalog, WorkerLauncher launcher, CancellationToken cancellation)
+    public static SweepSession Resume(string path, SweepOverrides? overrides, ModelCatalog catalog, WorkerLauncher launcher, Action<string> status, CancellationToken cancellation)
     {
         var folder = new RunFolder(path);
         if (!Directory.Exists(folder.Path)) throw new SweepConfigurationException($"--resume: '{folder.Path}' does not exist");
@@ -118,6 +119,7 @@ public sealed class SweepSession
 
         if (File.Exists(folder.ResultsFile)) ResultsCsvWriter.RepairTornLine(folder.ResultsFile);
         var finished = folder.ReadResults().Select(r => r.Key).ToHashSet();
+        status("probing backends...");
         var backends = Probe(stored, launcher, cancellation);
         var plan = SweepPlan.Create(stored, catalog, backends);
         return new SweepSession(stored, folder, manifest, backends, plan, finished, isResume: true, launcher);

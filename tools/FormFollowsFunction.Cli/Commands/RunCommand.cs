@@ -157,17 +157,17 @@ internal sealed class RunCommand : Command<RunCommand.Settings>
         var log = ConsoleOutput.Diagnostics;
         var launcher = WorkerLauncher.ForCurrentProgram();
         var catalog = ModelCatalog.Default;
-        log.MarkupLine("[grey]probing backends...[/]");
+        void Status(string message) => log.MarkupLine($"[grey]{Markup.Escape(message)}[/]");
         SweepSession session;
         if (settings.Resume is not null)
         {
-            session = SweepSession.Resume(settings.Resume, settings.HasSweepOptions ? settings.Overrides() : null, catalog, launcher, cancellation);
+            session = SweepSession.Resume(settings.Resume, settings.HasSweepOptions ? settings.Overrides() : null, catalog, launcher, Status, cancellation);
         }
         else
         {
             var start = settings.Config is not null ? SweepConfigurationFile.Load(settings.Config) : SweepPresets.Get(settings.Preset ?? SweepPresets.DefaultName);
             session = SweepSession.Start(settings.Overrides().ApplyTo(start), settings.Out, SourceTree.DefaultResultsFolder(),
-                string.Join(' ', Environment.GetCommandLineArgs().Skip(1)), catalog, launcher, cancellation);
+                string.Join(' ', Environment.GetCommandLineArgs().Skip(1)), catalog, launcher, Status, cancellation);
         }
 
         Introduce(session);
