@@ -1,5 +1,11 @@
 using BenchmarkDotNet.Running;
+using FormFollowsFunction.Microbenchmarks;
 
-// Runs the suite's BenchmarkDotNet measurements of its own harness; pass BenchmarkDotNet's usual
-// arguments, e.g. --filter '*HarnessOverhead*'.
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// BenchmarkDotNet measurements of the suite's own harness. With --harness-report, also prints the
+// median the suite's timing engine reports for the same call, beside a bare loop's, in microseconds.
+if (args.Contains("--harness-report"))
+{
+    HarnessReport.Print();
+    return;
+}
+BenchmarkSwitcher.FromAssembly(typeof(HarnessOverheadBenchmarks).Assembly).Run(args);
