@@ -24,18 +24,32 @@ public static partial class OneDnnIsa
     public const string Variable = "ONEDNN_MAX_CPU_ISA";
 
     /// <summary>The cap in force for this process (as the C library's environment holds it), or <c>null</c>.</summary>
-    public static string? Current => OperatingSystem.IsWindows()
-        ? Environment.GetEnvironmentVariable(Variable)
-        : Marshal.PtrToStringUTF8(GetEnvironment(Variable));
+    public static string? Current => NativeEnvironment.Get(Variable);
 
     /// <summary>Caps oneDNN at <paramref name="isa"/> (for example <c>AVX2</c>); call before TorchSharp runs anything.</summary>
     public static void LimitTo(string isa)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(isa);
+        NativeEnvironment.Set(Variable, isa);
+    }
+}
+
+/// <summary>
+/// The C library's environment, which native libraries read: on Linux .NET keeps its own copy, so
+/// <see cref="Environment.SetEnvironmentVariable(string, string)"/> does not reach libtorch.
+/// </summary>
+internal static partial class NativeEnvironment
+{
+    public static string? Get(string name) => OperatingSystem.IsWindows()
+        ? Environment.GetEnvironmentVariable(name)
+        : Marshal.PtrToStringUTF8(GetEnvironment(name));
+
+    public static void Set(string name, string value)
+    {
         if (OperatingSystem.IsWindows())
-            Environment.SetEnvironmentVariable(Variable, isa);
-        else if (SetEnvironment(Variable, isa, overwrite: 1) != 0)
-            throw new InvalidOperationException($"setenv({Variable}) failed with errno {Marshal.GetLastPInvokeError()}");
+            Environment.SetEnvironmentVariable(name, value);
+        else if (SetEnvironment(name, value, overwrite: 1) != 0)
+            throw new InvalidOperationException($"setenv({name}) failed with errno {Marshal.GetLastPInvokeError()}");
     }
 
     [LibraryImport("libc", EntryPoint = "setenv", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]

@@ -109,6 +109,9 @@ public static class ReportGenerator
             if (differences.Count > 0)
                 warnings.Add($"runs {first.RunId} and {run.RunId} come from different machines ({string.Join("; ", differences)}); their latencies are not comparable, and speed-ups are paired within each machine only");
         }
+        foreach (var run in data.Runs)
+            foreach (var note in run.Manifest.Notes)
+                warnings.Add(data.Runs.Count == 1 ? note : $"run {run.RunId}: {note}");
         foreach (var run in data.Runs.Where(r => r.Manifest.FinishedUtc is null))
             warnings.Add($"run {run.RunId} has no finish time in its manifest: it was interrupted or is still running, and may lack cells");
         if (!data.HasBaseline)

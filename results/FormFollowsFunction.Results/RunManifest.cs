@@ -28,6 +28,12 @@ public sealed record RunManifest
     /// <summary>Backends as probed at the start: name → "available" or the reason it is not.</summary>
     public IReadOnlyDictionary<string, string> Backends { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// What a reader of these results must know about how they were measured (for example a backend
+    /// run with a capped instruction set because its default kernels computed wrongly); reports repeat them.
+    /// </summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
     /// <summary>The sweep configuration exactly as run (resume refuses a different one).</summary>
     public JsonObject Configuration { get; init; } = new();
 

@@ -85,6 +85,7 @@ public sealed class SweepSession
             Machine = machine,
             Versions = Versions(backends),
             Backends = backends.ToDictionary(b => b.Descriptor.Name, b => b.Summary),
+            Notes = [.. backends.Where(b => b.Available && b.Note is not null).Select(b => $"{b.Descriptor.Name}: {b.Note}")],
             Configuration = ToJson(resolved),
         };
         folder.WriteManifest(manifest);

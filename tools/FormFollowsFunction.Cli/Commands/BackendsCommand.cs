@@ -25,7 +25,7 @@ internal sealed class BackendsCommand : Command<BackendsCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         var configuration = settings.Config is null ? SweepPresets.Quick : SweepConfigurationFile.Load(settings.Config);
-        var probed = Probe(configuration, cancellation);
+        var probed = Probe(configuration, BackendCatalog.All, cancellation);
         if (settings.Json)
         {
             var entries = probed.Select(b => new
@@ -64,13 +64,13 @@ internal sealed class BackendsCommand : Command<BackendsCommand.Settings>
         return 0;
     }
 
-    internal static IReadOnlyList<ProbedBackend> Probe(SweepConfiguration configuration, CancellationToken cancellation)
+    internal static IReadOnlyList<ProbedBackend> Probe(SweepConfiguration configuration, IEnumerable<BackendDescriptor> backends, CancellationToken cancellation)
     {
         string scratch = Path.Combine(Path.GetTempPath(), $"fff-backends-{Environment.ProcessId}");
         try
         {
             return new BackendProber(WorkerLauncher.ForCurrentProgram(), scratch)
-                .ProbeAll(BackendCatalog.All, configuration.OptionsFor, cancellation);
+                .ProbeAll(backends, configuration.OptionsFor, cancellation);
         }
         finally
         {

@@ -26,10 +26,9 @@ internal sealed class DoctorCommand : Command<DoctorCommand.Settings>
 
     /// <summary>
     /// EXTENSION POINT: sections after the hardware ones, probed and printed generically (a table each, and
-    /// an entry under "sections" in the JSON). The backends section (execution providers that load here, and
-    /// why the others do not) is to be added to this list as an <see cref="IDiagnosisSection"/>.
+    /// an entry under "sections" in the JSON).
     /// </summary>
-    internal static IReadOnlyList<IDiagnosisSection> Sections { get; } = [];
+    internal static IReadOnlyList<IDiagnosisSection> Sections { get; } = [new BackendsDiagnosis()];
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {

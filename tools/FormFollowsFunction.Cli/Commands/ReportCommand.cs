@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using FormFollowsFunction.Benchmarks.Sweeps;
 using FormFollowsFunction.Reports;
 using FormFollowsFunction.Reports.Input;
 using FormFollowsFunction.Reports.Statistics;
@@ -19,7 +20,7 @@ internal sealed class ReportCommand : Command<ReportCommand.Settings>
         public string[] Runs { get; init; } = [];
 
         [CommandOption("--out <DIR>")]
-        [Description("Report folder. Default: reports/<run folder name>, or reports/combined-<UTC time> for several runs.")]
+        [Description("Report folder. Default: reports/<run folder name> (reports/combined-<UTC time> for several runs) in the repository.")]
         public string? Out { get; init; }
 
         [CommandOption("--baseline <BACKEND>")]
@@ -47,7 +48,9 @@ internal sealed class ReportCommand : Command<ReportCommand.Settings>
             if (baselineBackend is not null && !runs.Any(r => r.Rows.Any(row => string.Equals(row.Backend, baseline, StringComparison.OrdinalIgnoreCase))))
                 throw new UserInputException(
                     $"no run measured the baseline backend '{baseline}'; backends present: {string.Join(", ", runs.SelectMany(r => r.Rows).Select(r => r.Backend).Distinct().Order())}");
-            string output = outputFolder ?? ReportGenerator.DefaultOutputFolder(folders, DateTime.UtcNow);
+            // Beside results/: in the repository when run from a source tree, else in the working directory.
+            string output = outputFolder ?? Path.Combine(SourceTree.Root() ?? Directory.GetCurrentDirectory(),
+                ReportGenerator.DefaultOutputFolder(folders, DateTime.UtcNow));
             ConsoleOutput.Diagnostics.MarkupLine($"[grey]reading {runs.Sum(r => r.Rows.Count)} rows from {runs.Count} run(s); writing the report...[/]");
 
             var outcome = ReportGenerator.Generate(runs, output, new ReportOptions { BaselineBackend = baseline, Formats = formats });

@@ -4,6 +4,8 @@ using System.Globalization;
 using FormFollowsFunction.Architectures.Catalog;
 using FormFollowsFunction.Architectures.Onnx;
 using FormFollowsFunction.Architectures.Torch;
+using FormFollowsFunction.Benchmarks.Backends;
+using FormFollowsFunction.Benchmarks.Sweeps;
 using FormFollowsFunction.Architectures.Verification;
 using FormFollowsFunction.Architectures.Weights;
 using FormFollowsFunction.Cli.Verification;
@@ -41,8 +43,15 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
         [DefaultValue(0)]
         public int Threads { get; init; }
 
+        [CommandOption("--onednn-max-isa <ISA>")]
+        [Description("Cap on libtorch's oneDNN instruction set: auto (cap only if its convolutions fail the self-check here), none, or an ISA such as AVX2.")]
+        [DefaultValue("auto")]
+        public string OneDnnMaxIsa { get; init; } = "auto";
+
         public override ValidationResult Validate()
         {
+            if (!SweepConfigurationValidator.OneDnnIsaNames.Contains(OneDnnMaxIsa, StringComparer.OrdinalIgnoreCase))
+                return ValidationResult.Error($"--onednn-max-isa: '{OneDnnMaxIsa}' is not one of {string.Join(", ", SweepConfigurationValidator.OneDnnIsaNames)}");
             if (!(Tolerance > 0) || double.IsInfinity(Tolerance))
                 return ValidationResult.Error($"--tolerance must be a positive number such as 1e-3, got {Tolerance.ToString(CultureInfo.InvariantCulture)}");
             if (Threads < 0) return ValidationResult.Error($"--threads must be 0 (backend default) or positive, got {Threads}");
@@ -50,8 +59,33 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
         }
     }
 
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation) =>
-        Run(ModelCatalog.Default, settings, ConsoleOutput.Standard, ConsoleOutput.Diagnostics);
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        ChooseOneDnnCap(settings.OneDnnMaxIsa, ConsoleOutput.Diagnostics, cancellation);
+        LibTorchLogging.WarningsOff();
+        return Run(ModelCatalog.Default, settings, ConsoleOutput.Standard, ConsoleOutput.Diagnostics);
+    }
+
+    /// <summary>
+    /// Decides, before TorchSharp runs here, whether libtorch's oneDNN must be capped to compute
+    /// convolutions right, as a sweep does: the self-check runs in a worker process, because the cap
+    /// can only be set before oneDNN's first use in a process.
+    /// </summary>
+    private static void ChooseOneDnnCap(string setting, IAnsiConsole progress, CancellationToken cancellation)
+    {
+        if (OneDnnIsa.Current is not null || setting.Equals("none", StringComparison.OrdinalIgnoreCase)) return;
+        if (!setting.Equals("auto", StringComparison.OrdinalIgnoreCase))
+        {
+            OneDnnIsa.LimitTo(setting);
+            return;
+        }
+        var probed = BackendsCommand.Probe(SweepPresets.Quick, [BackendCatalog.TorchCpu], cancellation).Single();
+        if (probed.OneDnnMaxIsa is { } isa)
+        {
+            OneDnnIsa.LimitTo(isa);
+            progress.Profile.Out.Writer.WriteLine($"note: {probed.Note}");
+        }
+    }
 
     internal static int Run(ModelCatalog catalog, Settings settings, IAnsiConsole output, IAnsiConsole progress)
     {
@@ -90,7 +124,7 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
         if (!difference.IsWithin(settings.Tolerance))
         {
             progress.Profile.Out.Writer.WriteLine(FormattableString.Invariant(
-                $"error: {model.Id}: relative L2 error {difference.RelativeL2Error:E2} exceeds the tolerance {settings.Tolerance:E1}; ONNX Runtime and TorchSharp disagree (on CPUs where libtorch's vector convolutions are wrong, run with {OneDnnIsa.Variable}=SSE41 to tell which: docs/export.md)"));
+                $"error: {model.Id}: relative L2 error {difference.RelativeL2Error:E2} exceeds the tolerance {settings.Tolerance:E1}; ONNX Runtime and TorchSharp disagree (see docs/export.md on libtorch's vector convolutions)"));
             return OutputsDiffer;
         }
         return 0;

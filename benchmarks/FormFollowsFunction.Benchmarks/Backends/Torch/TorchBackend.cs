@@ -25,10 +25,11 @@ public sealed class TorchBackend : IInferenceBackend
 
     private bool IsCuda => Descriptor.DeviceKind == "cuda";
 
-    /// <summary>Applies the oneDNN cap; must run before the first TorchSharp call of the process.</summary>
+    /// <summary>Applies the oneDNN cap (which must come before the first TorchSharp call of the process) and quiets libtorch's warnings.</summary>
     public void Prepare()
     {
         if (_oneDnnMaxIsa is not null) OneDnnIsa.LimitTo(_oneDnnMaxIsa);
+        LibTorchLogging.WarningsOff();
     }
 
     public BackendProbe Probe()
