@@ -60,6 +60,18 @@ public sealed record SweepConfiguration
 
     public IReadOnlyDictionary<string, BackendOptions> BackendOptions { get; init; } = new Dictionary<string, BackendOptions>();
 
+    /// <summary>
+    /// glibc malloc tunables (GLIBC_TUNABLES) every measurement worker runs with; empty for glibc's
+    /// defaults. The default keeps freed buffers of up to 32 MiB in the heap instead of returning them
+    /// to the system: with glibc's adaptive defaults libtorch was seen to unmap and re-fault its
+    /// activation buffers on every inference in some worker processes and not in others (3,300 page
+    /// faults per inference and 4x the latency on mobilenetv2), which made the baseline bimodal.
+    /// A GLIBC_TUNABLES already in the environment takes precedence.
+    /// </summary>
+    public string MallocTunables { get; init; } = DefaultMallocTunables;
+
+    public const string DefaultMallocTunables = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456";
+
     public BackendOptions OptionsFor(string backend) =>
         BackendOptions.TryGetValue(backend, out var options) ? options : FormFollowsFunction.Benchmarks.Backends.BackendOptions.None;
 

@@ -60,6 +60,7 @@ public static class SweepConfigurationFile
         public bool? KeepSamples { get; set; }
         public bool? Pin { get; set; }
         public Dictionary<string, BackendOptionsDocument>? BackendOptions { get; set; }
+        public string? MallocTunables { get; set; }
 
         public SweepConfiguration ApplyTo(SweepConfiguration preset) => preset with
         {
@@ -79,6 +80,7 @@ public static class SweepConfigurationFile
             KeepSamples = KeepSamples ?? preset.KeepSamples,
             Pin = Pin ?? preset.Pin,
             BackendOptions = BackendOptions?.ToDictionary(p => p.Key, p => p.Value.ToOptions()) ?? preset.BackendOptions,
+            MallocTunables = MallocTunables ?? preset.MallocTunables,
         };
     }
 

@@ -152,7 +152,8 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
         File.Delete(responsePath);
 
         var exit = launcher.Run(["worker", WorkerEntry.CellMode, requestPath, responsePath, "--parent", ParentId],
-            Path.Combine(folder.LogsFolder, stem + ".log"), TimeSpan.FromSeconds(configuration.CellTimeoutSeconds), cancellation);
+            Path.Combine(folder.LogsFolder, stem + ".log"), TimeSpan.FromSeconds(configuration.CellTimeoutSeconds), cancellation,
+            WorkerEnvironment(configuration));
         ResultRow row;
         if (exit.Succeeded && File.Exists(responsePath))
         {
@@ -169,6 +170,22 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
             row.SamplesFile = Path.GetRelativePath(folder.Path, samplesPath);
         return (row, exit);
     }
+
+    /// <summary>The malloc tunables workers run with: the environment's own GLIBC_TUNABLES if set, else the configuration's.</summary>
+    public static IReadOnlyDictionary<string, string> WorkerEnvironment(SweepConfiguration configuration) =>
+        Environment.GetEnvironmentVariable(GlibcTunables) is { Length: > 0 } || configuration.MallocTunables.Length == 0
+            ? new Dictionary<string, string>()
+            : new Dictionary<string, string> { [GlibcTunables] = configuration.MallocTunables };
+
+    /// <summary>What the workers' allocator settings are, in words, for the manifest.</summary>
+    public static string DescribeAllocator(SweepConfiguration configuration) =>
+        Environment.GetEnvironmentVariable(GlibcTunables) is { Length: > 0 } own
+            ? $"workers run with the environment's GLIBC_TUNABLES={own}"
+            : configuration.MallocTunables.Length == 0
+                ? "workers run with glibc's default malloc settings"
+                : $"workers run with GLIBC_TUNABLES={configuration.MallocTunables} (freed buffers up to 32 MiB stay in the heap, so no engine re-faults its memory every inference)";
+
+    private const string GlibcTunables = "GLIBC_TUNABLES";
 
     private static ResultRow FailedRow(SweepCell cell, string error) => new()
     {

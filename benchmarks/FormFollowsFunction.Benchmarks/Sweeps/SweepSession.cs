@@ -83,7 +83,7 @@ public sealed class SweepSession
             GitCommit = SourceTree.Commit(),
             CommandLine = commandLine,
             Machine = machine,
-            Versions = Versions(backends),
+            Versions = new Dictionary<string, string>(Versions(backends)) { ["worker_allocator"] = SweepRunner.DescribeAllocator(resolved) },
             Backends = backends.ToDictionary(b => b.Descriptor.Name, b => b.Summary),
             Notes = [.. backends.Where(b => b.Available && b.Note is not null).Select(b => $"{b.Descriptor.Name}: {b.Note}")],
             Configuration = ToJson(resolved),

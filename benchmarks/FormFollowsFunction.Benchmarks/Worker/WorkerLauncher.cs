@@ -57,7 +57,8 @@ public sealed class WorkerLauncher(string fileName, IReadOnlyList<string> leadin
             ? new WorkerLauncher(Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet", [path])
             : new WorkerLauncher(path, []);
 
-    public WorkerExit Run(IReadOnlyList<string> arguments, string logPath, TimeSpan timeout, CancellationToken cancellation)
+    public WorkerExit Run(IReadOnlyList<string> arguments, string logPath, TimeSpan timeout, CancellationToken cancellation,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(FileName)
         {
@@ -67,6 +68,7 @@ public sealed class WorkerLauncher(string fileName, IReadOnlyList<string> leadin
             UseShellExecute = false,
         };
         foreach (var argument in LeadingArguments.Concat(arguments)) start.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(logPath))!);
         using var log = new StreamWriter(logPath, append: false) { AutoFlush = true };

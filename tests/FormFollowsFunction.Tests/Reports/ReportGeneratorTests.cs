@@ -139,6 +139,18 @@ public sealed class ReportGeneratorTests : IDisposable
     }
 
     [Fact]
+    public void The_runs_notes_on_how_it_measured_are_repeated_as_warnings()
+    {
+        const string note = "torch-cpu: oneDNN capped at SSE41 because its default kernels compute wrongly here";
+        var run = Synthetic(new SyntheticRun { RunId = "capped", Notes = [note] });
+
+        var outcome = ReportGenerator.Generate([run], _temp.Combine("report"), new ReportOptions { Formats = FigureFormats.Svg });
+
+        Assert.Contains(note, outcome.Warnings);
+        Assert.Contains(note, File.ReadAllText(_temp.Combine("report", ReportGenerator.ReportFileName)));
+    }
+
+    [Fact]
     public void Without_the_baseline_backend_the_report_is_still_written_and_explains_the_missing_speedups()
     {
         var run = Synthetic(new SyntheticRun { RunId = "no-torch", Backends = ["ort-cpu", "ort-openvino"] });

@@ -80,6 +80,9 @@ public sealed record SyntheticRun
 
     public MachineFingerprint MachineFingerprint => Machine(CpuModel);
 
+    /// <summary>Notes the run's manifest carries for readers of its results.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
     /// <summary>Writes the run folder (manifest, results.csv, samples/) and returns it.</summary>
     public RunFolder Write(string path)
     {
@@ -97,6 +100,7 @@ public sealed record SyntheticRun
             Machine = MachineFingerprint,
             Versions = new Dictionary<string, string> { ["dotnet"] = "10.0.0", ["torchsharp"] = "0.107.0", ["onnxruntime"] = "1.31.1" },
             Backends = Backends.ToDictionary(b => b, _ => "available"),
+            Notes = Notes,
             Configuration = new JsonObject
             {
                 ["backends"] = new JsonArray(Backends.Select(b => (JsonNode)JsonValue.Create(b)!).ToArray()),
