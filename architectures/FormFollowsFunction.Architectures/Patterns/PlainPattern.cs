@@ -23,20 +23,6 @@ public sealed class PlainPattern : IArchitecturePattern
 
     public int ExampleDepth => 16;
 
-    public Network Build(string id, int depth, double width, InputSpec input)
-    {
-        var blocks = StagePlan.BlocksPerStage(depth);
-        var widths = StagePlan.Widths(ResNet.StagePlanes, width);
-        var b = new NetworkBuilder(id, input.Shape);
-        var x = ResNetBlocks.Stem(b, b.Input, widths[0]);
-        x = ResNetBlocks.StemPool(b, x);
-        for (int stage = 0; stage < StagePlan.Stages; stage++)
-        {
-            string name = $"layer{stage + 1}";
-            if (blocks[stage] == 0 && stage > 0) x = StagePlan.Transition(b, name, x, widths[stage], ActivationFunction.Relu);
-            for (int block = 0; block < blocks[stage]; block++)
-                x = ConvNormActivation.Append(b, $"{name}.{block}", x, widths[stage], kernel: 3, stride: stage > 0 && block == 0 ? 2 : 1);
-        }
-        return b.Build(StagePlan.Head(b, x, input.Classes));
-    }
+    public Network Build(string id, int depth, double width, InputSpec input) =>
+        StagePlan.OnResNetSkeleton(id, depth, width, input, (b, name, x, channels, stride) => ConvNormActivation.Append(b, name, x, channels, kernel: 3, stride: stride));
 }

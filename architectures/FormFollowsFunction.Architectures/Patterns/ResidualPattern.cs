@@ -22,21 +22,6 @@ public sealed class ResidualPattern : IArchitecturePattern
 
     public int ExampleDepth => 8;
 
-    public Network Build(string id, int depth, double width, InputSpec input)
-    {
-        var blocks = StagePlan.BlocksPerStage(depth);
-        var widths = StagePlan.Widths(ResNet.StagePlanes, width);
-        var b = new NetworkBuilder(id, input.Shape);
-        var x = ResNetBlocks.Stem(b, b.Input, widths[0]);
-        // Stage 1 down-samples by ResNet's max pool, whatever its block count; the stem already has its width.
-        x = ResNetBlocks.StemPool(b, x);
-        for (int stage = 0; stage < StagePlan.Stages; stage++)
-        {
-            string name = $"layer{stage + 1}";
-            if (blocks[stage] == 0 && stage > 0) x = StagePlan.Transition(b, name, x, widths[stage], ActivationFunction.Relu);
-            for (int block = 0; block < blocks[stage]; block++)
-                x = ResNetBlocks.BasicBlock(b, $"{name}.{block}", x, widths[stage], stride: stage > 0 && block == 0 ? 2 : 1);
-        }
-        return b.Build(StagePlan.Head(b, x, input.Classes));
-    }
+    public Network Build(string id, int depth, double width, InputSpec input) =>
+        StagePlan.OnResNetSkeleton(id, depth, width, input, ResNetBlocks.BasicBlock);
 }

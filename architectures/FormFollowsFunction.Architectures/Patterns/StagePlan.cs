@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using FormFollowsFunction.Architectures.Blocks;
+using FormFollowsFunction.Architectures.Catalog;
+using FormFollowsFunction.Architectures.References;
 using FormFollowsFunction.Architectures.Description;
 
 namespace FormFollowsFunction.Architectures.Patterns;
@@ -39,4 +41,30 @@ public static class StagePlan
 
     /// <summary>avgpool (global), flatten, fc.</summary>
     public static TensorRef Head(NetworkBuilder b, TensorRef x, int classes) => ResNetBlocks.Head(b, x, classes);
+
+    /// <summary>A block of a pattern: appends it under <paramref name="name"/> and returns its output.</summary>
+    public delegate TensorRef Block(NetworkBuilder b, string name, TensorRef x, int channels, int stride);
+
+    /// <summary>
+    /// Builds a network on ResNet-18's skeleton (stem, max pool, stages of 64, 128, 256, 512 channels
+    /// times <paramref name="width"/>, the first block of stages 2-4 with stride 2) with
+    /// <paramref name="block"/> as its block; the patterns that share it differ only in their block.
+    /// </summary>
+    public static Network OnResNetSkeleton(string id, int depth, double width, InputSpec input, Block block)
+    {
+        var blocks = BlocksPerStage(depth);
+        var widths = Widths(ResNet.StagePlanes, width);
+        var b = new NetworkBuilder(id, input.Shape);
+        var x = ResNetBlocks.Stem(b, b.Input, widths[0]);
+        // Stage 1 down-samples by ResNet's max pool, whatever its block count; the stem already has its width.
+        x = ResNetBlocks.StemPool(b, x);
+        for (int stage = 0; stage < Stages; stage++)
+        {
+            string name = $"layer{stage + 1}";
+            if (blocks[stage] == 0 && stage > 0) x = Transition(b, name, x, widths[stage], ActivationFunction.Relu);
+            for (int index = 0; index < blocks[stage]; index++)
+                x = block(b, $"{name}.{index}", x, widths[stage], stride: stage > 0 && index == 0 ? 2 : 1);
+        }
+        return b.Build(Head(b, x, input.Classes));
+    }
 }
