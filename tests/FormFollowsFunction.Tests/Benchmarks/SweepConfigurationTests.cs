@@ -15,6 +15,7 @@ public sealed class SweepConfigurationTests
             threads: [1, 2]
             timing: { max_seconds: 3 }
             parity: { tolerance: 0.0001 }
+            malloc_tunables: ""
             backend_options:
               ort-openvino: { library: /opt/ov/libonnxruntime.so, device: GPU }
               torch-cpu: { onednn_max_isa: AVX2 }
@@ -32,6 +33,8 @@ public sealed class SweepConfigurationTests
         Assert.Equal("/opt/ov/libonnxruntime.so", configuration.OptionsFor("ort-openvino").Library);
         Assert.Equal("AVX2", configuration.OptionsFor("torch-cpu").OneDnnMaxIsa);
         Assert.Null(configuration.OptionsFor("ort-cpu").Library);
+        Assert.Equal("", configuration.MallocTunables);
+        Assert.Equal(SweepConfiguration.DefaultMallocTunables, SweepPresets.Paper.MallocTunables);
     }
 
     [Fact]

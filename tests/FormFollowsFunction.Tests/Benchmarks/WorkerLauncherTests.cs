@@ -1,0 +1,57 @@
+using FormFollowsFunction.Benchmarks.Sweeps;
+using FormFollowsFunction.Benchmarks.Worker;
+using FormFollowsFunction.Tests.Support;
+
+namespace FormFollowsFunction.Tests.Benchmarks;
+
+public sealed class WorkerLauncherTests : IDisposable
+{
+    private readonly TemporaryFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public void A_worker_gets_the_sweeps_allocator_settings_in_its_environment()
+    {
+        // /usr/bin/env stands in for a worker: it prints the environment it was given.
+        var launcher = new WorkerLauncher("/usr/bin/env", []);
+        string log = _folder.Combine("env.log");
+        var environment = SweepRunner.WorkerEnvironment(SweepPresets.Quick);
+
+        var exit = launcher.Run([], log, TimeSpan.FromSeconds(30), CancellationToken.None, environment);
+
+        Assert.True(exit.Succeeded);
+        if (Environment.GetEnvironmentVariable("GLIBC_TUNABLES") is null)
+            Assert.Contains($"GLIBC_TUNABLES={SweepConfiguration.DefaultMallocTunables}", File.ReadAllLines(log));
+        else
+            Assert.Empty(environment);
+    }
+
+    [Fact]
+    public void Empty_tunables_leave_glibcs_defaults()
+    {
+        Assert.Empty(SweepRunner.WorkerEnvironment(SweepPresets.Quick with { MallocTunables = "" }));
+    }
+
+    [Fact]
+    public void A_worker_past_its_time_limit_is_killed_and_reported_as_timed_out()
+    {
+        var launcher = new WorkerLauncher("/bin/sleep", []);
+        var exit = launcher.Run(["30"], _folder.Combine("sleep.log"), TimeSpan.FromSeconds(0.5), CancellationToken.None);
+
+        Assert.True(exit.TimedOut);
+        Assert.False(exit.Succeeded);
+        Assert.Equal("no answer within the cell time limit of 0.5 s; the worker was killed", exit.Describe(0.5));
+    }
+
+    [Fact]
+    public void A_worker_killed_by_a_signal_is_described_by_the_signal_and_its_last_words()
+    {
+        var launcher = new WorkerLauncher("/bin/sh", []);
+        var exit = launcher.Run(["-c", "echo 'free(): invalid pointer' >&2; kill -ABRT $$"], _folder.Combine("abort.log"),
+            TimeSpan.FromSeconds(30), CancellationToken.None);
+
+        Assert.Equal(134, exit.ExitCode);
+        Assert.Equal("worker killed by SIGABRT (exit 134): free(): invalid pointer", exit.Describe(60));
+    }
+}
