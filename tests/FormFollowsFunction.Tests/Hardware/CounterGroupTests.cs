@@ -199,8 +199,7 @@ public sealed class CounterGroupTests(ITestOutputHelper output)
     {
         using var group = CounterGroup.Open([CounterEvent.TaskClock, CounterEvent.PageFaults, CounterEvent.ContextSwitches], CounterScope.CallingThread, CountedModes.UserOnly);
         group.Enable();
-        var buffer = new byte[8 << 20];
-        for (int i = 0; i < buffer.Length; i += 4096) buffer[i] = 1; // touches fresh pages: user-mode page faults
+        TouchFreshPages(8 << 20); // user-mode page faults
         Thread.Sleep(5); // at least one context switch, which user-only counting would not see
         group.Disable();
         var readings = group.Read();
@@ -259,5 +258,16 @@ public sealed class CounterGroupTests(ITestOutputHelper output)
         group.Dispose();
         Assert.Throws<ObjectDisposedException>(() => group.Read());
         Assert.Throws<ObjectDisposedException>(() => group.Enable());
+    }
+
+    /// <summary>
+    /// Writes one byte in each page of a new anonymous mapping, which the kernel must fault in. (A managed
+    /// array may reuse heap pages that earlier tests already faulted in, and then cause no fault at all.)
+    /// </summary>
+    private static void TouchFreshPages(int bytes)
+    {
+        using var mapping = System.IO.MemoryMappedFiles.MemoryMappedFile.CreateNew(null, bytes);
+        using var view = mapping.CreateViewAccessor();
+        for (long offset = 0; offset < bytes; offset += 4096) view.Write(offset, (byte)1);
     }
 }
