@@ -32,6 +32,7 @@ public class HarnessOverheadBenchmarks
     }
 
     private TinyModel? _model;
+    private SessionOptions? _options;
     private InferenceSession? _session;
     private OrtIoBinding? _binding;
     private RunOptions? _runOptions;
@@ -43,8 +44,8 @@ public class HarnessOverheadBenchmarks
     public void Setup()
     {
         _model = TinyModel.Create();
-        var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
-        _session = new InferenceSession(_model.OnnxPath, options);
+        _options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
+        _session = new InferenceSession(_model.OnnxPath, _options);
         _input = OrtValue.CreateTensorValueFromMemory(_model.Input, [.. _model.Network.InputShape.Dimensions.Select(d => (long)d)]);
         _output = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float,
             [.. _model.Network.OutputShape.Dimensions.Select(d => (long)d)]);
@@ -72,6 +73,7 @@ public class HarnessOverheadBenchmarks
         _input?.Dispose();
         _runOptions?.Dispose();
         _session?.Dispose();
+        _options?.Dispose();
         _model?.Dispose();
     }
 }

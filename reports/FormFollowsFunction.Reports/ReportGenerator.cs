@@ -19,12 +19,12 @@ public static class ReportGenerator
     public const string HtmlFileName = "report.html";
 
     /// <summary>
-    /// The default report folder, relative to the working directory: <c>reports/&lt;run folder name&gt;</c>
+    /// The default report folder, relative to where reports go (the caller decides): <c>reports/&lt;run folder name&gt;</c>
     /// for one run, <c>reports/combined-&lt;UTC timestamp&gt;</c> for several.
     /// </summary>
     public static string DefaultOutputFolder(IReadOnlyList<RunFolder> runs, DateTime nowUtc) =>
         runs.Count == 1
-            ? Path.Combine("reports", Path.GetFileName(runs[0].Path.TrimEnd(Path.DirectorySeparatorChar)))
+            ? Path.Combine("reports", runs[0].Name)
             : Path.Combine("reports", $"combined-{nowUtc.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
 
     /// <summary>Reads the run folders (failing with a one-line <see cref="ResultsFormatException"/> on bad input) and writes the report.</summary>

@@ -13,7 +13,7 @@ internal sealed class StagedFolder : IDisposable
 
     public StagedFolder(string target, params string[] markerFiles)
     {
-        Target = Path.GetFullPath(target).TrimEnd(Path.DirectorySeparatorChar);
+        Target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(target));
         if (File.Exists(Target))
             throw new ReportInputException($"{Target} is a file; give --out a folder path");
         if (Directory.Exists(Target) && Directory.EnumerateFileSystemEntries(Target).Any()

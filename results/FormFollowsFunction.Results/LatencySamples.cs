@@ -24,15 +24,13 @@ public static class LatencySamples
 
     public static void Write(string path, IReadOnlyList<double> latenciesMs)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        string temp = path + ".tmp";
-        using (var writer = new StreamWriter(temp))
-        using (var csv = new CsvWriter(writer, ResultsCsv.Configuration()))
+        AtomicFile.Write(path, temp =>
         {
+            using var writer = new StreamWriter(temp);
+            using var csv = new CsvWriter(writer, ResultsCsv.Configuration());
             ResultsCsv.ApplyConventions(csv.Context);
             csv.WriteRecords(latenciesMs.Select((ms, i) => new Sample { Iteration = i + 1, LatencyMs = ms }));
-        }
-        File.Move(temp, path, overwrite: true);
+        });
     }
 
     public static IReadOnlyList<double> Read(string path)

@@ -61,7 +61,10 @@ public static class ResultsCsv
     public static IReadOnlyList<ResultRow> Read(string path)
     {
         if (!File.Exists(path)) throw new ResultsFormatException($"{path}: no such results file");
-        using var reader = new StreamReader(path, Encoding.UTF8);
+        // A run being written (or killed mid-write) may end in a line without its newline: only whole lines are rows.
+        string text = File.ReadAllText(path, Encoding.UTF8);
+        int end = text.LastIndexOf('\n');
+        using var reader = new StringReader(end < 0 ? text : text[..(end + 1)]);
         using var csv = new CsvReader(reader, Configuration());
         ApplyConventions(csv.Context);
         try
@@ -103,7 +106,15 @@ public sealed class ResultsCsvWriter : IDisposable
     {
         Path = path;
         bool isNew = !File.Exists(path) || new FileInfo(path).Length == 0;
-        if (!isNew) RepairTornLine(path);
+        if (!isNew)
+        {
+            RepairTornLine(path);
+            string header;
+            using (var existing = new StreamReader(path)) header = existing.ReadLine() ?? "";
+            if (header + "\n" != ResultsCsv.HeaderLine())
+                throw new ResultsFormatException(
+                    $"{path} has other columns than this version of fff writes; rows cannot be appended to it (start a new run, or resume it with the version that started it)");
+        }
         // No managed buffer: each Append is one write(2) in O_APPEND mode.
         _file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 0);
         if (isNew) WriteLine(ResultsCsv.HeaderLine());

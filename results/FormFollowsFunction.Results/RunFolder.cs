@@ -9,7 +9,11 @@ public sealed class RunFolder(string path)
     public const string ResultsFileName = "results.csv";
     public const string ManifestFileName = "manifest.json";
 
-    public string Path { get; } = System.IO.Path.GetFullPath(path);
+    /// <summary>The folder's full path, without a trailing separator (its last part is the run id).</summary>
+    public string Path { get; } = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(path));
+
+    /// <summary>The folder's name, which is the run's id when fff created it.</summary>
+    public string Name => System.IO.Path.GetFileName(Path);
 
     public string ResultsFile => System.IO.Path.Combine(Path, ResultsFileName);
 
@@ -36,13 +40,7 @@ public sealed class RunFolder(string path)
     }
 
     /// <summary>Writes the manifest atomically (write beside, then rename), so a reader never sees half of it.</summary>
-    public void WriteManifest(RunManifest manifest)
-    {
-        Directory.CreateDirectory(Path);
-        string temp = ManifestFile + ".tmp";
-        File.WriteAllText(temp, manifest.ToJson());
-        File.Move(temp, ManifestFile, overwrite: true);
-    }
+    public void WriteManifest(RunManifest manifest) => AtomicFile.WriteAllText(ManifestFile, manifest.ToJson());
 
     public IReadOnlyList<ResultRow> ReadResults() =>
         File.Exists(ResultsFile) ? ResultsCsv.Read(ResultsFile) : [];

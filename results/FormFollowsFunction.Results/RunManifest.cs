@@ -34,6 +34,12 @@ public sealed record RunManifest
     /// </summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
+    /// <summary>How the numbers were computed (percentile definition, confidence interval method, ...), by name.</summary>
+    public IReadOnlyDictionary<string, string> Methods { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Every time the run was resumed: when, from which commit, and the backends as probed then.</summary>
+    public IReadOnlyList<RunResumption> Resumptions { get; init; } = [];
+
     /// <summary>The sweep configuration exactly as run (resume refuses a different one).</summary>
     public JsonObject Configuration { get; init; } = new();
 
@@ -68,3 +74,6 @@ public sealed record RunManifest
         return manifest;
     }
 }
+
+/// <summary>One resumption of an interrupted run: the build and backends that measured the cells from then on.</summary>
+public sealed record RunResumption(DateTime ResumedUtc, string GitCommit, string CommandLine, IReadOnlyDictionary<string, string> Backends);

@@ -22,6 +22,7 @@ internal static class ErrorReporter
 {
     public const int InputError = 2;
     public const int InternalError = 1;
+    public const int Interrupted = 130;
 
     public static int Report(Exception exception)
     {
@@ -38,6 +39,8 @@ internal static class ErrorReporter
 
     private static (int Code, string Message) Classify(Exception exception) => exception switch
     {
+        AggregateException { InnerExceptions.Count: 1 } e => Classify(e.InnerExceptions[0]),
+        OperationCanceledException => (Interrupted, "interrupted"),
         CommandAppException e => (InputError, e.Message),
         UserInputException or UnknownModelException or NetworkDefinitionException or ResultsFormatException
             or SweepConfigurationException or UnknownBackendException or CounterSpecException or ReportInputException

@@ -1,12 +1,14 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using FormFollowsFunction.Results;
 
 namespace FormFollowsFunction.Benchmarks.Parity;
 
 /// <summary>
 /// The output every backend's output is compared with, for one model, batch and resolution: the
 /// raw float32 values (little-endian, <c>.f32</c>) and a JSON sidecar naming the backend that produced
-/// them. Both are written atomically, so a reference either exists whole or not at all.
+/// them. Each file is written atomically, the sidecar last, and a reference counts only when its
+/// sidecar is there and agrees with the values: a writer killed between the two leaves none.
 /// </summary>
 public sealed record ReferenceOutput(string Backend, int Seed, float[] Values)
 {
@@ -16,10 +18,8 @@ public sealed record ReferenceOutput(string Backend, int Seed, float[] Values)
 
     public void Write(string valuesPath)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(valuesPath))!);
-        WriteAtomically(valuesPath, MemoryMarshal.AsBytes(Values.AsSpan()).ToArray());
-        var sidecar = new Sidecar(Backend, Seed, Values.Length);
-        WriteAtomically(SidecarPath(valuesPath), JsonSerializer.SerializeToUtf8Bytes(sidecar));
+        AtomicFile.WriteAllBytes(valuesPath, MemoryMarshal.AsBytes(Values.AsSpan()));
+        AtomicFile.WriteAllBytes(SidecarPath(valuesPath), JsonSerializer.SerializeToUtf8Bytes(new Sidecar(Backend, Seed, Values.Length)));
     }
 
     /// <summary>The reference at <paramref name="valuesPath"/>, or null when none was written yet.</summary>
@@ -33,13 +33,6 @@ public sealed record ReferenceOutput(string Backend, int Seed, float[] Values)
         if (bytes.Length != sidecar.Count * sizeof(float))
             throw new InvalidDataException($"{valuesPath} holds {bytes.Length} bytes, its sidecar says {sidecar.Count} float32 values");
         return new ReferenceOutput(sidecar.Backend, sidecar.Seed, MemoryMarshal.Cast<byte, float>(bytes).ToArray());
-    }
-
-    private static void WriteAtomically(string path, byte[] bytes)
-    {
-        string temp = path + ".tmp";
-        File.WriteAllBytes(temp, bytes);
-        File.Move(temp, path, overwrite: true);
     }
 
     private sealed record Sidecar(string Backend, int Seed, int Count);

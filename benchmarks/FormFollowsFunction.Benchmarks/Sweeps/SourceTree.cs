@@ -37,8 +37,10 @@ public static class SourceTree
             start.ArgumentList.Add(root);
             foreach (var argument in arguments) start.ArgumentList.Add(argument);
             using var git = Process.Start(start)!;
+            var errors = git.StandardError.ReadToEndAsync(); // drained, so a chatty git cannot block on a full pipe
             string output = git.StandardOutput.ReadToEnd().Trim();
             git.WaitForExit();
+            _ = errors.Result;
             return git.ExitCode == 0 ? output : null;
         }
         catch (System.ComponentModel.Win32Exception)

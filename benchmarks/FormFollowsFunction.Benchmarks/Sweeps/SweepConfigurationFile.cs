@@ -65,7 +65,8 @@ public static class SweepConfigurationFile
         public SweepConfiguration ApplyTo(SweepConfiguration preset) => preset with
         {
             Models = Models ?? preset.Models,
-            Patterns = Patterns ?? preset.Patterns,
+            // As on the command line: naming models alone means these models, without the preset's pattern grid.
+            Patterns = Patterns ?? (Models is not null ? [] : preset.Patterns),
             Depths = Depths ?? preset.Depths,
             Widths = Widths ?? preset.Widths,
             Backends = Backends ?? preset.Backends,

@@ -73,6 +73,8 @@ public static class SweepConfigurationValidator
             Backends = [.. configuration.Backends.Select(b => BackendCatalog.Get(b).Name).Distinct()],
             Depths = [.. configuration.Depths.Distinct()],
             Widths = [.. configuration.Widths.Distinct()],
+            // Keys are matched without case when checked; store them as the backends' names, so lookups find them.
+            BackendOptions = configuration.BackendOptions.ToDictionary(p => BackendCatalog.Get(p.Key).Name, p => p.Value),
         };
     }
 }

@@ -23,8 +23,8 @@ public interface ISweepObserver
 /// <summary>What every row of a run shares: its identity, the machine, and the backends as probed.</summary>
 public sealed record SweepContext(string RunId, string Machine, long? L3Bytes, IReadOnlyDictionary<string, ProbedBackend> Backends);
 
-/// <summary>How a sweep ended.</summary>
-public sealed record SweepOutcome(int Measured, int AlreadyDone, bool Interrupted);
+/// <summary>How a sweep ended: whether it was interrupted (then resume measures the rest).</summary>
+public sealed record SweepOutcome(bool Interrupted);
 
 /// <summary>
 /// Runs a plan's cells one at a time, each in a worker process of its own, and is the only writer
@@ -37,30 +37,27 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
 
     public SweepOutcome Run(SweepPlan plan, IReadOnlySet<CellKey> finished, ResultsCsvWriter results, CancellationToken cancellation)
     {
-        int measured = 0, alreadyDone = 0;
         foreach (var group in plan.Groups)
         {
             var pending = group.Cells.Where(c => !finished.Contains(c.Key)).ToList();
-            alreadyDone += group.Cells.Count - pending.Count;
             if (pending.Count == 0) continue;
-            if (cancellation.IsCancellationRequested) return new SweepOutcome(measured, alreadyDone, true);
+            if (cancellation.IsCancellationRequested) return new SweepOutcome(Interrupted: true);
 
             observer.PreparingModel(group);
             var model = PrepareModel(group);
             var reference = new ReferenceTracker(ReferenceOutput.ValuesPath(folder.ReferencesFolder, group.Name));
             foreach (var cell in pending)
             {
-                if (cancellation.IsCancellationRequested) return new SweepOutcome(measured, alreadyDone, true);
+                if (cancellation.IsCancellationRequested) return new SweepOutcome(Interrupted: true);
                 observer.CellStarting(cell);
                 var row = MeasureCell(cell, model, reference, cancellation);
-                if (row is null) return new SweepOutcome(measured, alreadyDone, true);
+                if (row is null) return new SweepOutcome(Interrupted: true);
                 Complete(row, cell, model);
                 results.Append(row);
-                measured++;
                 observer.CellFinished(cell, row);
             }
         }
-        return new SweepOutcome(measured, alreadyDone, false);
+        return new SweepOutcome(Interrupted: false);
     }
 
     /// <summary>Exports the group's ONNX file, or reuses the one an interrupted run already wrote.</summary>
@@ -155,9 +152,13 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
             Path.Combine(folder.LogsFolder, stem + ".log"), TimeSpan.FromSeconds(configuration.CellTimeoutSeconds), cancellation,
             WorkerEnvironment(configuration));
         ResultRow row;
-        if (exit.Succeeded && File.Exists(responsePath))
+        if (File.Exists(responsePath))
         {
+            // The answer is written whole before the worker exits; a worker that dies afterwards (in a
+            // native library's teardown, say) has still measured its cell.
             row = CellResponse.Read(responsePath).Row;
+            if (!exit.Succeeded && !exit.Cancelled)
+                row.Error = string.Join("; ", new[] { row.Error, $"after answering, the {exit.Describe(configuration.CellTimeoutSeconds)}" }.Where(e => e.Length > 0));
         }
         else
         {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using FormFollowsFunction.Architectures.Catalog;
 using FormFollowsFunction.Benchmarks.Backends;
+using FormFollowsFunction.Benchmarks.Timing;
 using FormFollowsFunction.Benchmarks.Worker;
 using FormFollowsFunction.Hardware.Machine;
 using FormFollowsFunction.Results;
@@ -86,10 +87,19 @@ public sealed class SweepSession
             Versions = new Dictionary<string, string>(Versions(backends)) { ["worker_allocator"] = SweepRunner.DescribeAllocator(resolved) },
             Backends = backends.ToDictionary(b => b.Descriptor.Name, b => b.Summary),
             Notes = [.. backends.Where(b => b.Available && b.Note is not null).Select(b => $"{b.Descriptor.Name}: {b.Note}")],
+            Methods = new Dictionary<string, string>
+            {
+                ["percentiles"] = LatencyStatistics.PercentileDefinition,
+                ["median_ci"] = LatencyStatistics.MedianIntervalMethod,
+                ["stddev"] = "sample standard deviation (n - 1)",
+                ["latency"] = "wall-clock milliseconds per inference (one call on one batch), each measured iteration timed alone",
+                ["parity"] = $"relative L2 error against the reference output, tolerance {resolved.Parity.Tolerance:0.0##e0}",
+                ["speedup"] = "baseline median latency / backend median latency, same model, batch, resolution and threads",
+            },
             Configuration = ToJson(resolved),
         };
         folder.WriteManifest(manifest);
-        var plan = SweepPlan.Create(resolved, catalog, backends);
+        var plan = SweepPlan.Create(resolved, catalog, Configured(resolved, backends));
         return new SweepSession(resolved, folder, manifest, backends, plan, new HashSet<CellKey>(), isResume: false, launcher);
     }
 
@@ -97,7 +107,8 @@ public sealed class SweepSession
     /// Reopens an interrupted run: its stored configuration is used (<paramref name="overrides"/> that
     /// would change it are refused), finished cells are skipped, and a row torn by a kill is dropped.
     /// </summary>
-    public static SweepSession Resume(string path, SweepOverrides? overrides, ModelCatalog catalog, WorkerLauncher launcher, Action<string> status, CancellationToken cancellation)
+    public static SweepSession Resume(string path, SweepOverrides? overrides, string commandLine, ModelCatalog catalog, WorkerLauncher launcher,
+        Action<string> status, CancellationToken cancellation)
     {
         var folder = new RunFolder(path);
         if (!Directory.Exists(folder.Path)) throw new SweepConfigurationException($"--resume: '{folder.Path}' does not exist");
@@ -122,7 +133,14 @@ public sealed class SweepSession
         var finished = folder.ReadResults().Select(r => r.Key).ToHashSet();
         status("probing backends...");
         var backends = Probe(stored, launcher, cancellation);
-        var plan = SweepPlan.Create(stored, catalog, backends);
+        var plan = SweepPlan.Create(stored, catalog, Configured(stored, backends));
+        var resumed = manifest with
+        {
+            Resumptions = [.. manifest.Resumptions, new RunResumption(DateTime.UtcNow, SourceTree.Commit(), commandLine,
+                backends.ToDictionary(b => b.Descriptor.Name, b => b.Summary))],
+        };
+        folder.WriteManifest(resumed);
+        manifest = resumed;
         return new SweepSession(stored, folder, manifest, backends, plan, finished, isResume: true, launcher);
     }
 
@@ -144,13 +162,21 @@ public sealed class SweepSession
         return outcome;
     }
 
+    /// <summary>
+    /// Probes the configured backends and those that may have to compute a reference output (the
+    /// parity reference, then torch-cpu and ort-cpu) although they are not measured.
+    /// </summary>
     private static IReadOnlyList<ProbedBackend> Probe(SweepConfiguration configuration, WorkerLauncher launcher, CancellationToken cancellation)
     {
         string scratch = Path.Combine(Path.GetTempPath(), $"fff-probe-{Environment.ProcessId}");
         try
         {
-            return new BackendProber(launcher, scratch).ProbeAll(
-                configuration.Backends.Select(BackendCatalog.Get), configuration.OptionsFor, cancellation);
+            var names = configuration.Backends
+                .Concat([configuration.Parity.Reference, BackendCatalog.TorchCpu.Name, BackendCatalog.OrtCpu.Name])
+                .Distinct();
+            var probed = new BackendProber(launcher, scratch).ProbeAll(names.Select(BackendCatalog.Get), configuration.OptionsFor, cancellation);
+            cancellation.ThrowIfCancellationRequested();
+            return probed;
         }
         finally
         {
@@ -158,8 +184,18 @@ public sealed class SweepSession
         }
     }
 
+    /// <summary>The probed backends the sweep measures (the others may only compute reference outputs).</summary>
+    public IReadOnlyList<ProbedBackend> Measured => [.. Backends.Where(b => Configuration.Backends.Contains(b.Descriptor.Name))];
+
+    /// <summary>Cells of the plan still to measure.</summary>
+    public int CellsToRun => Plan.Cells.Count(c => !Finished.Contains(c.Key));
+
+    private static IReadOnlyList<ProbedBackend> Configured(SweepConfiguration configuration, IReadOnlyList<ProbedBackend> backends) =>
+        [.. backends.Where(b => configuration.Backends.Contains(b.Descriptor.Name))];
+
     private static void RequireSomeBackend(SweepConfiguration configuration, IReadOnlyList<ProbedBackend> backends)
     {
+        backends = Configured(configuration, backends);
         if (backends.Any(b => b.Available)) return;
         throw new SweepConfigurationException(
             $"none of the backends {string.Join(", ", configuration.Backends)} is available here ({string.Join("; ", backends.Select(b => $"{b.Descriptor.Name}: {b.Probe.Reason}"))}); run 'fff backends'");

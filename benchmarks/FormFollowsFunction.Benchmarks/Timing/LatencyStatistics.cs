@@ -29,6 +29,9 @@ public sealed record LatencyStatistics(
     /// <summary>Half the CI's width as a fraction of the median: the quantity the stopping rule bounds.</summary>
     public double RelativeCiHalfWidth => MedianCi.RelativeHalfWidth(Ci95Lower, Ci95Upper, Median);
 
+    /// <summary>The sample median by the same definition as the percentiles (Hyndman–Fan 7).</summary>
+    internal static double MedianOf(Sample sample) => HyndmanFanQuantileEstimator.Type7.Quantile(sample, 0.5).NominalValue;
+
     public static LatencyStatistics From(IReadOnlyList<double> latenciesMs)
     {
         if (latenciesMs.Count < 2) throw new ArgumentException("statistics need at least two samples", nameof(latenciesMs));
@@ -38,7 +41,7 @@ public sealed record LatencyStatistics(
         var (low, high) = MedianCi.Of(sample);
         return new LatencyStatistics(
             Count: latenciesMs.Count,
-            Median: quantiles.Quantile(sample, 0.5).NominalValue,
+            Median: MedianOf(sample),
             Mean: moments.Mean,
             StandardDeviation: moments.StandardDeviation,
             Min: sample.SortedValues[0],
@@ -53,8 +56,6 @@ public sealed record LatencyStatistics(
 /// <summary>The 95% confidence interval of a sample's median (Maritz–Jarrett via Perfolizer).</summary>
 public static class MedianCi
 {
-    public static (double Lower, double Upper) Of(IReadOnlyList<double> values) => Of(new Sample(values.ToArray()));
-
     internal static (double Lower, double Upper) Of(Sample sample)
     {
         var interval = HarrellDavisQuantileEstimator.Instance

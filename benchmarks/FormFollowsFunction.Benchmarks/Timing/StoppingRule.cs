@@ -1,3 +1,5 @@
+using Pragmastat;
+
 namespace FormFollowsFunction.Benchmarks.Timing;
 
 /// <summary>
@@ -11,21 +13,25 @@ public sealed class StoppingRule(TimingPolicy policy)
 
     private int _nextCheck = policy.MinIterations;
 
-    /// <summary>Whether <see cref="Decide"/> will run the (costly) CI check for a sample of this size.</summary>
-    public bool IsCheckDue(int sampleCount) => sampleCount >= _nextCheck || sampleCount >= policy.MaxIterations;
+    /// <summary>Whether <see cref="Decide"/> may run the (costly) CI check now: on the schedule, or because a cap is reached.</summary>
+    public bool IsCheckDue(int sampleCount, double elapsedSeconds) =>
+        sampleCount >= _nextCheck || sampleCount >= policy.MaxIterations
+        || (elapsedSeconds >= policy.MaxSeconds && sampleCount >= policy.MinIterations);
 
     /// <summary>The reason to stop now, or null to go on. <paramref name="elapsedSeconds"/> is the measured phase's wall time so far.</summary>
     public StopReason? Decide(IReadOnlyList<double> samples, double elapsedSeconds)
     {
         int n = samples.Count;
+        bool? precise = null;
+        bool Precise() => precise ??= IsPreciseEnough(samples);
         if (n >= _nextCheck)
         {
             _nextCheck = Math.Max(n + 1, (int)Math.Ceiling(n * CheckGrowth));
-            if (IsPreciseEnough(samples)) return StopReason.CiTarget;
+            if (Precise()) return StopReason.CiTarget;
         }
-        if (n >= policy.MaxIterations) return IsPreciseEnough(samples) ? StopReason.CiTarget : StopReason.MaxIterations;
+        if (n >= policy.MaxIterations) return Precise() ? StopReason.CiTarget : StopReason.MaxIterations;
         if (elapsedSeconds >= policy.MaxSeconds && n >= policy.MinIterations)
-            return IsPreciseEnough(samples) ? StopReason.CiTarget : StopReason.MaxTime;
+            return Precise() ? StopReason.CiTarget : StopReason.MaxTime;
         return null;
     }
 
@@ -33,15 +39,8 @@ public sealed class StoppingRule(TimingPolicy policy)
     public bool IsPreciseEnough(IReadOnlyList<double> samples)
     {
         if (samples.Count < Math.Max(3, policy.MinIterations)) return false;
-        var (lower, upper) = MedianCi.Of(samples);
-        double median = Median(samples);
-        return MedianCi.RelativeHalfWidth(lower, upper, median) <= policy.TargetRelativeCi;
-    }
-
-    private static double Median(IReadOnlyList<double> samples)
-    {
-        var sorted = samples.Order().ToArray();
-        int mid = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+        var sample = new Sample(samples.ToArray());
+        var (lower, upper) = MedianCi.Of(sample);
+        return MedianCi.RelativeHalfWidth(lower, upper, LatencyStatistics.MedianOf(sample)) <= policy.TargetRelativeCi;
     }
 }

@@ -69,9 +69,10 @@ public sealed class TimingEngine(TimingPolicy policy, TimeProvider? clock = null
                 samples.Add((after - before) * tickMs);
 
                 // The stopping rule's occasional O(n) check runs outside the measured region.
-                bool checking = rule.IsCheckDue(samples.Count);
+                double elapsed = Seconds(phaseStart, after);
+                bool checking = rule.IsCheckDue(samples.Count, elapsed);
                 if (checking) open.Leave();
-                if (rule.Decide(samples, Seconds(phaseStart, after)) is { } stop)
+                if (rule.Decide(samples, elapsed) is { } stop)
                 {
                     reason = stop;
                     break;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using FormFollowsFunction.Benchmarks.Backends;
 using FormFollowsFunction.Benchmarks.Timing;
+using FormFollowsFunction.Results;
 
 namespace FormFollowsFunction.Benchmarks.Worker;
 
@@ -22,7 +23,7 @@ public sealed record CellRequest
     /// <summary>Where the reference output lives (.f32) for this model, batch and resolution.</summary>
     public string ReferencePath { get; init; } = "";
 
-    /// <summary>This worker's output becomes the reference (it must not exist yet).</summary>
+    /// <summary>This worker's output becomes the reference of its model, batch and resolution.</summary>
     public bool WritesReference { get; init; }
 
     /// <summary>Compute the output and write the reference, but time nothing (no results row).</summary>
@@ -74,15 +75,4 @@ public sealed record CellResponse
         ?? throw new InvalidDataException($"{path} holds no cell response");
 
     public void Write(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, CellRequest.Json));
-}
-
-internal static class AtomicFile
-{
-    /// <summary>Writes beside and renames, so that a reader (or a crash) never sees half a file.</summary>
-    public static void WriteAllText(string path, string text)
-    {
-        string temp = path + ".tmp";
-        File.WriteAllText(temp, text);
-        File.Move(temp, path, overwrite: true);
-    }
 }

@@ -38,13 +38,18 @@ public sealed class CellRunner(ModelCatalog catalog)
             row.Status = CellStatus.Failed.ToColumn();
             row.Error = $"{e.GetType().Name}: {OneLine(e.Message)}";
         }
+        if (row.CountersStatus.Length == 0) row.CountersStatus = "none: the cell was not measured";
         return new CellResponse { Row = row };
     }
 
     private void Measure(CellRequest request, ResultRow row)
     {
         var descriptor = BackendCatalog.Get(request.Backend);
-        if (request.Pin) PinToFirstCpus(request.Threads);
+        if (request.Pin)
+        {
+            if (OperatingSystem.IsLinux() || OperatingSystem.IsWindows()) PinToFirstCpus(request.Threads);
+            else throw new PlatformNotSupportedException("pinning needs Linux or Windows");
+        }
 
         var events = request.ReferenceOnly ? [] : request.Counters.Select(CounterEvent.Parse).ToList();
         using var counters = events.Count > 0 ? CounterGroup.Open(events, CounterScope.CallingThreadAndNewThreads) : null;
@@ -127,6 +132,8 @@ public sealed class CellRunner(ModelCatalog catalog)
 
         var reference = ReferenceOutput.TryRead(request.ReferencePath)
             ?? throw new InvalidOperationException($"no reference output at {request.ReferencePath}");
+        if (reference.Seed != request.Seed)
+            throw new InvalidOperationException($"the reference output at {request.ReferencePath} was computed with seed {reference.Seed}, this cell uses {request.Seed}");
         var difference = OutputComparison.Compare(output, reference.Values);
         row.ParityReference = reference.Backend;
         row.ParityRelErr = difference.RelativeL2Error;
@@ -143,13 +150,24 @@ public sealed class CellRunner(ModelCatalog catalog)
         return true;
     }
 
+    /// <summary>
+    /// Narrows the process to the first <paramref name="cpus"/> logical CPUs it is allowed to run on
+    /// (in a container, not necessarily CPU 0). On Linux this sets the calling thread's affinity; the
+    /// engines' threads, created later from it, inherit it. Masks cover the first 64 logical CPUs.
+    /// </summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    [System.Runtime.Versioning.SupportedOSPlatform("windows")]
     private static void PinToFirstCpus(int cpus)
     {
-        int count = Math.Min(cpus, Environment.ProcessorCount);
-        if (OperatingSystem.IsLinux() || OperatingSystem.IsWindows())
-            Process.GetCurrentProcess().ProcessorAffinity = (nint)((1L << count) - 1);
-        else
-            throw new PlatformNotSupportedException("pinning needs Linux or Windows");
+        using var process = Process.GetCurrentProcess();
+        ulong allowed = (ulong)process.ProcessorAffinity, chosen = 0;
+        for (int cpu = 0, taken = 0; cpu < 64 && taken < cpus; cpu++)
+        {
+            if ((allowed & (1UL << cpu)) == 0) continue;
+            chosen |= 1UL << cpu;
+            taken++;
+        }
+        process.ProcessorAffinity = (nint)chosen;
     }
 
     private static string OneLine(string message) =>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FormFollowsFunction.Architectures.Catalog;
 using FormFollowsFunction.Benchmarks.Backends;
+using FormFollowsFunction.Results;
 
 namespace FormFollowsFunction.Benchmarks.Worker;
 

@@ -24,7 +24,7 @@ public sealed record WorkerExit(int ExitCode, bool TimedOut, bool Cancelled, str
 
     private static string SignalName(int signal) => signal switch
     {
-        4 => "SIGILL", 6 => "SIGABRT", 7 => "SIGBUS", 8 => "SIGFPE", 9 => "SIGKILL", 11 => "SIGSEGV", 15 => "SIGTERM",
+        2 => "SIGINT", 4 => "SIGILL", 6 => "SIGABRT", 7 => "SIGBUS", 8 => "SIGFPE", 9 => "SIGKILL", 11 => "SIGSEGV", 15 => "SIGTERM",
         _ => $"signal {signal}",
     };
 }
@@ -37,6 +37,7 @@ public sealed record WorkerExit(int ExitCode, bool TimedOut, bool Cancelled, str
 public sealed class WorkerLauncher(string fileName, IReadOnlyList<string> leadingArguments)
 {
     private const int OutputLinesKept = 3;
+    private const int SigInt = 2;
 
     public string FileName { get; } = fileName;
 
@@ -50,12 +51,6 @@ public sealed class WorkerLauncher(string fileName, IReadOnlyList<string> leadin
         bool viaHost = Path.GetFileNameWithoutExtension(process).Equals("dotnet", StringComparison.OrdinalIgnoreCase);
         return viaHost && entry is { Length: > 0 } ? new WorkerLauncher(process, [entry]) : new WorkerLauncher(process, []);
     }
-
-    /// <summary>For a given program file: an app host, or a .dll run through <c>dotnet</c>.</summary>
-    public static WorkerLauncher ForProgram(string path) =>
-        path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
-            ? new WorkerLauncher(Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet", [path])
-            : new WorkerLauncher(path, []);
 
     public WorkerExit Run(IReadOnlyList<string> arguments, string logPath, TimeSpan timeout, CancellationToken cancellation,
         IReadOnlyDictionary<string, string>? environment = null)
@@ -106,6 +101,9 @@ public sealed class WorkerLauncher(string fileName, IReadOnlyList<string> leadin
             break;
         }
         process.WaitForExit(); // drains the redirected output
+        // Ctrl+C reaches the worker too (same process group) and may end it before the loop sees the
+        // cancellation: a worker ended by SIGINT was interrupted, not crashed.
+        cancelled |= cancellation.IsCancellationRequested || (!timedOut && process.ExitCode == 128 + SigInt);
         lock (gate)
             return new WorkerExit(process.ExitCode, timedOut, cancelled, string.Join(" | ", tail));
     }

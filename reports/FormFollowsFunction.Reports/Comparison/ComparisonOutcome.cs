@@ -15,8 +15,12 @@ public sealed record ComparisonOutcome(
     IReadOnlyList<string> ConfigurationDifferences,
     IReadOnlyList<string> VersionDifferences)
 {
-    /// <summary>A cell got significantly slower, or stopped working: what a nightly job must fail on.</summary>
-    public bool HasRegression => Cells.Any(c => c.Verdict is ComparisonVerdict.Regression or ComparisonVerdict.NewlyFailing);
+    /// <summary>Cells that were ok in the base run and are missing from the new one (a backend that disappeared, an interrupted run).</summary>
+    public IReadOnlyList<ResultRow> Lost => OnlyInBase.Where(r => r.IsOk).ToList();
+
+    /// <summary>A cell got significantly slower, stopped working, or disappeared: what a nightly job must fail on.</summary>
+    public bool HasRegression =>
+        Lost.Count > 0 || Cells.Any(c => c.Verdict is ComparisonVerdict.Regression or ComparisonVerdict.NewlyFailing);
 
     public int Count(ComparisonVerdict verdict) => Cells.Count(c => c.Verdict == verdict);
 

@@ -76,6 +76,7 @@ public static class ComparisonWriter
         var summary = new Table("summary", "Cells per verdict", [new("verdict"), new("cells", "n", ColumnFormat.Integer)]);
         foreach (var verdict in Severity) summary.AddRow(VerdictName(verdict), outcome.Count(verdict));
         summary.AddRow("only in base run", outcome.OnlyInBase.Count);
+        summary.AddRow("ok in base run, missing from new run (fails the comparison)", outcome.Lost.Count);
         summary.AddRow("only in new run", outcome.OnlyInNew.Count);
         md.Append(MarkdownTableWriter.Write(summary, withTitle: false)).Append('\n');
 
@@ -97,7 +98,8 @@ public static class ComparisonWriter
 
         md.Append("## Method\n\n");
         md.Append("- Cells are matched by model, backend, threads, batch and resolution. Ratio = new median latency / base median latency (above 1 = slower).\n");
-        md.Append(Invariant($"- Regression: ratio above {1 + o.ThresholdPercent / 100:0.###} and significant; improvement: ratio below {1 - o.ThresholdPercent / 100:0.###} and significant; a cell that was ok and is not any more counts as a regression (newly failing).\n"));
+        md.Append(Invariant($"- Regression: ratio above {1 + o.ThresholdPercent / 100:0.###} and significant; improvement: ratio below {1 - o.ThresholdPercent / 100:0.###} and significant; a cell that was ok and is not any more counts as a regression (newly failing), and so does an ok cell of the base run that the new run lacks.\n"));
+        md.Append("- Both tests see the variation within each worker process only; between processes and runs a machine varies more (docs/benchmarks.md, \"Run-to-run variation\"), so set the threshold above the machine's run-to-run variation: it, not the p-value, decides on a noisy machine.\n");
         md.Append(Invariant($"- Significance: two-sided Mann-Whitney U test (Perfolizer) on the raw samples when both cells kept at least {RunComparer.MinimumSamples}, p < α; otherwise the two medians' 95% confidence intervals must not overlap, a conservative test (about α ≈ 0.006 when the intervals are equally wide).\n"));
         return md.ToString();
     }

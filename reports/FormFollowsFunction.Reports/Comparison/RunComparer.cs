@@ -20,9 +20,9 @@ public static class RunComparer
     /// <summary>Fewest raw samples per cell for the Mann-Whitney test; below it the intervals are used.</summary>
     public const int MinimumSamples = 5;
 
-    /// <summary><c>reports/compare-&lt;base folder&gt;-vs-&lt;new folder&gt;</c>, relative to the working directory.</summary>
+    /// <summary><c>reports/compare-&lt;base folder&gt;-vs-&lt;new folder&gt;</c>, relative to where reports go (the caller decides).</summary>
     public static string DefaultOutputFolder(RunFolder baseRun, RunFolder newRun) =>
-        Path.Combine("reports", $"compare-{FolderName(baseRun)}-vs-{FolderName(newRun)}");
+        Path.Combine("reports", $"compare-{baseRun.Name}-vs-{newRun.Name}");
 
     public static ComparisonOutcome Compare(RunFolder baseRun, RunFolder newRun, ComparisonOptions options)
     {
@@ -150,7 +150,6 @@ public static class RunComparer
             .Select(k => $"{k}: {a.GetValueOrDefault(k) ?? "(absent)"} → {b.GetValueOrDefault(k) ?? "(absent)"}")
             .ToList();
 
-    private static string FolderName(RunFolder run) => Path.GetFileName(run.Path.TrimEnd(Path.DirectorySeparatorChar));
 
     internal static string Format(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 }

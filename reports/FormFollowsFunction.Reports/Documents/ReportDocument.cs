@@ -104,6 +104,9 @@ internal static class ReportDocument
         md.Append("- Latency: wall-clock milliseconds per inference (one call on one batch). MACs: multiply-accumulates counted analytically from the network description (FLOPs ≈ 2 × MACs).\n");
         md.Append("- Correlations: Pearson and Spearman (MathNet.Numerics) over the cells where both values exist, two-sided p-values from Student's t with n − 2 degrees of freedom.\n");
         md.Append("- A run that holds a cell more than once (re-measured after a resume) counts its last row.\n");
+        foreach (var run in data.Runs)
+            foreach (var (name, method) in run.Manifest.Methods)
+                md.Append($"- {Escape(name)}{(data.Runs.Count > 1 ? $" ({Escape(run.RunId)})" : "")}: {Escape(method)}.\n");
         return md.ToString();
     }
 

@@ -23,7 +23,7 @@ public sealed class LoadedRun
     public IReadOnlyList<ResultRow> Rows { get; }
 
     /// <summary>The run folder's own name (the last path segment), used to name report folders.</summary>
-    public string Name => Path.GetFileName(Folder.Path.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
+    public string Name => Folder.Name;
 
     public string RunId => Manifest.RunId;
 

@@ -23,7 +23,7 @@ public sealed class SweepConfigurationTests
 
         Assert.Equal("paper", configuration.Preset);
         Assert.Equal(["resnet50"], configuration.Models);
-        Assert.Equal(SweepPresets.Paper.Patterns, configuration.Patterns);
+        Assert.Empty(configuration.Patterns); // models named alone: no pattern grid
         Assert.Equal([1, 2], configuration.Threads);
         Assert.Equal(3, configuration.Timing.MaxSeconds);
         Assert.Equal(SweepPresets.Paper.Timing.MinIterations, configuration.Timing.MinIterations);
@@ -58,6 +58,27 @@ public sealed class SweepConfigurationTests
         Assert.Equal([6], resolved.Threads);
         Assert.Equal(["resnet18"], resolved.Models);
         Assert.Equal(["ort-cpu"], resolved.Backends);
+    }
+
+    [Fact]
+    public void Backend_options_keys_are_matched_without_case_and_stored_under_the_backends_name()
+    {
+        var resolved = SweepConfigurationValidator.Resolve(
+            SweepPresets.Quick with
+            {
+                Models = ["resnet18"], Patterns = [],
+                BackendOptions = new Dictionary<string, BackendOptions> { ["ORT-OpenVINO"] = new() { Library = "/opt/ov/libonnxruntime.so" } },
+            },
+            ModelCatalog.Default, physicalCores: 2);
+
+        Assert.Equal("/opt/ov/libonnxruntime.so", resolved.OptionsFor("ort-openvino").Library);
+    }
+
+    [Fact]
+    public void A_yaml_file_naming_models_alone_drops_the_presets_pattern_grid_as_the_flag_does()
+    {
+        var configuration = SweepConfigurationFile.Parse("preset: paper\nmodels: [resnet50]\n", "models.yaml");
+        Assert.Equal(["resnet50"], configuration.ModelIdentifiers());
     }
 
     [Theory]

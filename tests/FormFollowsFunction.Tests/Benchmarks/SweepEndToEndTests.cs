@@ -83,6 +83,26 @@ public sealed class SweepEndToEndTests : IDisposable
         Assert.Contains($"{beforeResume} already done", resumed.Error);
     }
 
+    [Fact]
+    public void A_sweep_without_the_reference_backend_has_it_compute_the_reference_and_an_out_folder_may_end_in_a_slash()
+    {
+        string config = TinySweep.WriteConfig(_folder, TinySweep.Yaml(models: [TinySweep.Models[0]]).Replace("backends: [torch-cpu, ort-cpu]", "backends: [ort-cpu]"));
+        string run = _folder.Combine("run") + "/";
+
+        var result = FffProgram.Run("run", "--config", config, "--out", run, "--no-report");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("torch-cpu", result.Error);
+        Assert.Contains("(reference outputs only)", result.Error);
+        var row = Assert.Single(ResultsCsv.Read(Path.Combine(run, RunFolder.ResultsFileName)));
+        Assert.Equal("ok", row.Status);
+        Assert.Equal("ort-cpu", row.Backend);
+        Assert.Equal("torch-cpu", row.ParityReference);
+        Assert.NotNull(row.ParityRelErr);
+        Assert.Equal("run", row.RunId);
+        Assert.Equal("run", new RunFolder(run).ReadManifest().RunId);
+    }
+
     private static int DataLines(string path)
     {
         if (!File.Exists(path)) return 0;

@@ -126,6 +126,17 @@ public sealed class StoppingRuleTests
     }
 
     [Fact]
+    public void A_check_is_due_on_the_schedule_and_at_either_cap_so_it_runs_outside_the_measured_region()
+    {
+        var rule = new StoppingRule(new TimingPolicy { MinIterations = 10, MaxIterations = 100, MaxSeconds = 2 });
+        Assert.False(rule.IsCheckDue(5, elapsedSeconds: 0.1));
+        Assert.True(rule.IsCheckDue(10, elapsedSeconds: 0.1));   // the first scheduled check
+        Assert.True(rule.IsCheckDue(100, elapsedSeconds: 0.1));  // the iteration cap
+        Assert.True(rule.IsCheckDue(10, elapsedSeconds: 2.5));   // the time cap
+        Assert.False(rule.IsCheckDue(9, elapsedSeconds: 2.5));   // never before the minimum
+    }
+
+    [Fact]
     public void Warm_up_meets_both_the_time_and_the_count_minimum()
     {
         var clock = new ScriptedClock();

@@ -16,15 +16,16 @@ public sealed class WorkerLauncherTests : IDisposable
         // /usr/bin/env stands in for a worker: it prints the environment it was given.
         var launcher = new WorkerLauncher("/usr/bin/env", []);
         string log = _folder.Combine("env.log");
-        var environment = SweepRunner.WorkerEnvironment(SweepPresets.Quick);
+        var environment = new Dictionary<string, string> { ["GLIBC_TUNABLES"] = SweepConfiguration.DefaultMallocTunables };
 
         var exit = launcher.Run([], log, TimeSpan.FromSeconds(30), CancellationToken.None, environment);
 
         Assert.True(exit.Succeeded);
-        if (Environment.GetEnvironmentVariable("GLIBC_TUNABLES") is null)
-            Assert.Contains($"GLIBC_TUNABLES={SweepConfiguration.DefaultMallocTunables}", File.ReadAllLines(log));
-        else
-            Assert.Empty(environment);
+        Assert.Contains($"GLIBC_TUNABLES={SweepConfiguration.DefaultMallocTunables}", File.ReadAllLines(log));
+        // What a sweep passes: its configuration's tunables, unless the environment already chose some.
+        var fromSweep = SweepRunner.WorkerEnvironment(SweepPresets.Quick);
+        if (Environment.GetEnvironmentVariable("GLIBC_TUNABLES") is { Length: > 0 }) Assert.Empty(fromSweep);
+        else Assert.Equal(SweepConfiguration.DefaultMallocTunables, fromSweep["GLIBC_TUNABLES"]);
     }
 
     [Fact]
@@ -42,6 +43,17 @@ public sealed class WorkerLauncherTests : IDisposable
         Assert.True(exit.TimedOut);
         Assert.False(exit.Succeeded);
         Assert.Equal("no answer within the cell time limit of 0.5 s; the worker was killed", exit.Describe(0.5));
+    }
+
+    [Fact]
+    public void A_worker_ended_by_Ctrl_C_was_interrupted_not_crashed()
+    {
+        var launcher = new WorkerLauncher("/bin/sh", []);
+        var exit = launcher.Run(["-c", "kill -INT $$"], _folder.Combine("sigint.log"), TimeSpan.FromSeconds(30), CancellationToken.None);
+
+        Assert.Equal(130, exit.ExitCode);
+        Assert.True(exit.Cancelled);
+        Assert.False(exit.Succeeded);
     }
 
     [Fact]

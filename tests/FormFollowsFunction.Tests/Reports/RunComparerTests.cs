@@ -117,6 +117,24 @@ public sealed class RunComparerTests : IDisposable
     }
 
     [Fact]
+    public void An_ok_cell_missing_from_the_new_run_fails_the_comparison_and_a_failed_one_does_not()
+    {
+        var baseRun = Run("base", [Row("a-d2-w1.0", "ort-cpu", 10), Row("gone-d2-w1.0", "ort-openvino", 5)]);
+        var newRun = Run("new", [Row("a-d2-w1.0", "ort-cpu", 10)]);
+
+        var outcome = RunComparer.Compare(baseRun, newRun, new ComparisonOptions());
+
+        Assert.Equal(ComparisonVerdict.Unchanged, Assert.Single(outcome.Cells).Verdict);
+        Assert.Equal("gone-d2-w1.0", Assert.Single(outcome.Lost).Model);
+        Assert.True(outcome.HasRegression);
+
+        var failedBefore = Run("base-failed", [Row("a-d2-w1.0", "ort-cpu", 10), Row("gone-d2-w1.0", "ort-openvino", null, CellStatus.Crashed)]);
+        var again = RunComparer.Compare(failedBefore, newRun, new ComparisonOptions());
+        Assert.Empty(again.Lost);
+        Assert.False(again.HasRegression);
+    }
+
+    [Fact]
     public void Different_machines_configurations_and_versions_are_reported()
     {
         var baseRun = Write(new SyntheticRun { RunId = "base", Patterns = ["plain"], ReferenceNetworks = [] });

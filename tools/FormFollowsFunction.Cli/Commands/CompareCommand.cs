@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
+using FormFollowsFunction.Benchmarks.Sweeps;
 using FormFollowsFunction.Reports;
 using FormFollowsFunction.Reports.Comparison;
 using FormFollowsFunction.Results;
@@ -43,14 +44,15 @@ internal sealed class CompareCommand : Command<CompareCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
-        try
         {
             var options = new ComparisonOptions { ThresholdPercent = settings.Threshold, Alpha = settings.Alpha };
             options.Validate();
             var baseFolder = new RunFolder(settings.BaseRun);
             var newFolder = new RunFolder(settings.NewRun);
             var outcome = RunComparer.Compare(baseFolder, newFolder, options);
-            var files = ComparisonWriter.Write(outcome, settings.Out ?? RunComparer.DefaultOutputFolder(baseFolder, newFolder));
+            // Beside results/: in the repository when run from a source tree, else in the working directory.
+            var files = ComparisonWriter.Write(outcome, settings.Out ?? Path.Combine(SourceTree.Root() ?? Directory.GetCurrentDirectory(),
+                RunComparer.DefaultOutputFolder(baseFolder, newFolder)));
 
             foreach (var warning in outcome.Warnings)
                 ConsoleOutput.Diagnostics.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
@@ -59,10 +61,6 @@ internal sealed class CompareCommand : Command<CompareCommand.Settings>
             Print(outcome);
             ConsoleOutput.Diagnostics.MarkupLine($"[grey]wrote {Markup.Escape(string.Join(", ", files))}[/]");
             return outcome.HasRegression ? RegressionFound : 0;
-        }
-        catch (ReportInputException e)
-        {
-            throw new UserInputException(e.Message);
         }
     }
 
@@ -97,7 +95,7 @@ internal sealed class CompareCommand : Command<CompareCommand.Settings>
         console.MarkupLine($"{outcome.Cells.Count} matched cells: {outcome.Count(ComparisonVerdict.Regression)} regression(s), " +
                            $"{outcome.Count(ComparisonVerdict.NewlyFailing)} newly failing, {outcome.Count(ComparisonVerdict.Improvement)} improvement(s), " +
                            $"{outcome.Count(ComparisonVerdict.StillFailing)} failing in both, {unchanged} unchanged within {outcome.Options.ThresholdPercent.ToString("0.##", CultureInfo.InvariantCulture)}%" +
-                           (outcome.OnlyInBase.Count + outcome.OnlyInNew.Count > 0 ? $"; {outcome.OnlyInBase.Count} only in base, {outcome.OnlyInNew.Count} only in new" : "") + ".");
+                           (outcome.OnlyInBase.Count + outcome.OnlyInNew.Count > 0 ? $"; {outcome.OnlyInBase.Count} only in base ({outcome.Lost.Count} of them ok there: lost), {outcome.OnlyInNew.Count} only in new" : "") + ".");
         console.MarkupLine(outcome.HasRegression ? "[red bold]regression found[/]" : "[green]no regression[/]");
     }
 

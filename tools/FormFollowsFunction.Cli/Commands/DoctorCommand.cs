@@ -32,15 +32,7 @@ internal sealed class DoctorCommand : Command<DoctorCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
-        List<CounterEvent> extra;
-        try
-        {
-            extra = settings.Events.Select(CounterEvent.Parse).ToList();
-        }
-        catch (CounterSpecException e)
-        {
-            throw new UserInputException(e.Message);
-        }
+        var extra = settings.Events.Select(CounterEvent.Parse).ToList();
 
         var report = HardwareDiagnosis.Run(extra, Sections);
         if (settings.Json)

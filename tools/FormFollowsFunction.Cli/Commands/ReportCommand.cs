@@ -39,7 +39,6 @@ internal sealed class ReportCommand : Command<ReportCommand.Settings>
     /// <summary>Writes the report of <paramref name="folders"/> and prints where it is and its headlines (also the end of 'fff run').</summary>
     internal static int Produce(IReadOnlyList<RunFolder> folders, string? outputFolder, string? baselineBackend, string formatList)
     {
-        try
         {
             var formats = ReportOptions.ParseFormats(formatList);
             var watch = Stopwatch.StartNew();
@@ -64,10 +63,6 @@ internal sealed class ReportCommand : Command<ReportCommand.Settings>
             foreach (var warning in outcome.Warnings)
                 ConsoleOutput.Diagnostics.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
             return 0;
-        }
-        catch (ReportInputException e)
-        {
-            throw new UserInputException(e.Message);
         }
     }
 }

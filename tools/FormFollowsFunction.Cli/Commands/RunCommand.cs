@@ -161,17 +161,17 @@ internal sealed class RunCommand : Command<RunCommand.Settings>
         SweepSession session;
         if (settings.Resume is not null)
         {
-            session = SweepSession.Resume(settings.Resume, settings.HasSweepOptions ? settings.Overrides() : null, catalog, launcher, Status, cancellation);
+            session = SweepSession.Resume(settings.Resume, settings.HasSweepOptions ? settings.Overrides() : null, CommandLine(), catalog, launcher, Status, cancellation);
         }
         else
         {
             var start = settings.Config is not null ? SweepConfigurationFile.Load(settings.Config) : SweepPresets.Get(settings.Preset ?? SweepPresets.DefaultName);
             session = SweepSession.Start(settings.Overrides().ApplyTo(start), settings.Out, SourceTree.DefaultResultsFolder(),
-                string.Join(' ', Environment.GetCommandLineArgs().Skip(1)), catalog, launcher, Status, cancellation);
+                CommandLine(), catalog, launcher, Status, cancellation);
         }
 
         Introduce(session);
-        var observer = new ProgressObserver(log, session.Plan.CellCount - session.Finished.Count);
+        var observer = new ProgressObserver(log, session.CellsToRun);
         var outcome = observer.Show(token => session.Run(observer, token), cancellation);
 
         var rows = session.Folder.ReadResults();
@@ -183,9 +183,21 @@ internal sealed class RunCommand : Command<RunCommand.Settings>
             return 130;
         }
         if (!settings.NoReport && rows.Count > 0)
-            ReportCommand.Produce([session.Folder], null, null, "png,svg");
+        {
+            try
+            {
+                ReportCommand.Produce([session.Folder], null, null, "png,svg");
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The measurements are safe in the run folder: a failed report must not fail the sweep.
+                log.MarkupLine($"[yellow]warning:[/] the report was not written ({Markup.Escape(e.Message)}); write it with: tools/fff report {Markup.Escape(session.Folder.Path)}");
+            }
+        }
         return 0;
     }
+
+    private static string CommandLine() => string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
 
     private static void Introduce(SweepSession session)
     {
@@ -195,14 +207,15 @@ internal sealed class RunCommand : Command<RunCommand.Settings>
         foreach (var backend in session.Backends)
         {
             string status = backend.Available ? "[green]available[/]" : "[yellow]unavailable[/]";
+            if (!configuration.Backends.Contains(backend.Descriptor.Name)) status += " [grey](reference outputs only)[/]";
             log.MarkupLine($"  {backend.Descriptor.Name,-13} {status} {Markup.Escape(backend.Available ? $"{backend.Probe.Version}, {backend.Probe.Device}" : backend.Probe.Reason ?? "")}");
             if (backend.Note is not null) log.MarkupLine($"  {"",-13} [yellow]note:[/] {Markup.Escape(backend.Note)}");
         }
         int total = session.Plan.CellCount;
         log.MarkupLine(
-            $"  {total} cells ({session.Plan.Groups.Select(g => g.Model.Id).Distinct().Count()} models x {session.Backends.Count(b => b.Available)} backends x threads {string.Join(",", configuration.Threads)}" +
+            $"  {total} cells ({session.Plan.Groups.Select(g => g.Model.Id).Distinct().Count()} models x {session.Measured.Count(b => b.Available)} backends x threads {string.Join(",", configuration.Threads)}" +
             $" x batch {string.Join(",", configuration.Batch)} x {string.Join(",", configuration.Resolution)} px)" +
-            (session.Finished.Count > 0 ? $", {session.Finished.Count} already done" : "") +
+            (total > session.CellsToRun ? $", {total - session.CellsToRun} already done" : "") +
             $"; each measured until the 95% CI of the median is within ±{configuration.Timing.TargetRelativeCi:P1} or {configuration.Timing.MaxSeconds:0.#} s");
     }
 }

@@ -72,12 +72,15 @@ public sealed class OrtBackend : IInferenceBackend
     public ILoadedModel Load(ModelArtifacts model, int threads)
     {
         var options = CreateSessionOptions(threads);
+        InferenceSession? session = null;
         try
         {
-            return new OrtLoadedModel(new InferenceSession(model.OnnxPath, options), options, model);
+            session = new InferenceSession(model.OnnxPath, options);
+            return new OrtLoadedModel(session, options, model);
         }
         catch
         {
+            session?.Dispose();
             options.Dispose();
             throw;
         }
@@ -143,19 +146,30 @@ public sealed class OrtBackend : IInferenceBackend
         private readonly OrtValue _output;
         private readonly OrtIoBinding _binding;
 
+        /// <summary>Takes ownership of <paramref name="session"/> and <paramref name="options"/> only when it returns.</summary>
         public OrtLoadedModel(InferenceSession session, SessionOptions options, ModelArtifacts model)
         {
             _session = session;
             _options = options;
-            string inputName = session.InputNames.Single();
-            string outputName = session.OutputNames.Single();
+            if (session.InputNames.Count != 1 || session.OutputNames.Count != 1)
+                throw new InvalidDataException($"{model.OnnxPath} has {session.InputNames.Count} inputs and {session.OutputNames.Count} outputs; a suite model has one of each");
             long[] inputShape = [.. model.Network.InputShape.Dimensions.Select(d => (long)d)];
             long[] outputShape = [.. model.Network.OutputShape.Dimensions.Select(d => (long)d)];
             _input = OrtValue.CreateTensorValueFromMemory(model.Input, inputShape);
-            _output = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, outputShape);
-            _binding = session.CreateIoBinding();
-            _binding.BindInput(inputName, _input);
-            _binding.BindOutput(outputName, _output);
+            try
+            {
+                _output = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, outputShape);
+                _binding = session.CreateIoBinding();
+                _binding.BindInput(session.InputNames[0], _input);
+                _binding.BindOutput(session.OutputNames[0], _output);
+            }
+            catch
+            {
+                _binding?.Dispose();
+                _output?.Dispose();
+                _input.Dispose();
+                throw;
+            }
         }
 
         public void Run() => _session.RunWithBinding(_runOptions, _binding);

@@ -18,9 +18,6 @@ public static class OrtNativeLibrary
     private static readonly Lock Gate = new();
     private static string? _selected;
 
-    /// <summary>The library file this process selected, or null when the stock one is used.</summary>
-    public static string? Selected => _selected;
-
     /// <summary>
     /// The library a backend should load: its configured path, else its environment variable, else
     /// null (the stock CPU build shipped with the suite).

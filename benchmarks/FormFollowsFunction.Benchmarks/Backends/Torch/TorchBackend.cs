@@ -34,6 +34,20 @@ public sealed class TorchBackend : IInferenceBackend
 
     public BackendProbe Probe()
     {
+        try
+        {
+            return ProbeLoaded();
+        }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException)
+        {
+            // libtorch or TorchSharp's native glue did not load (on Debian 12: see the README, "TorchSharp on Debian 12").
+            string reason = (e.InnerException ?? e).Message.Split('\n')[0].Trim();
+            return BackendProbe.Unavailable(Descriptor, $"TorchSharp's native libraries did not load ({reason}); {Descriptor.HowToEnable}");
+        }
+    }
+
+    private BackendProbe ProbeLoaded()
+    {
         Prepare();
         string version = $"torchsharp {typeof(torch).Assembly.GetName().Version?.ToString(3)}, libtorch {LibTorchVersion}";
         if (IsCuda)
