@@ -27,8 +27,8 @@ public static class LatencySamples
         AtomicFile.Write(path, temp =>
         {
             using var writer = new StreamWriter(temp);
-            using var csv = new CsvWriter(writer, ResultsCsv.Configuration());
-            ResultsCsv.ApplyConventions(csv.Context);
+            using var csv = new CsvWriter(writer, RunCsv.Configuration());
+            RunCsv.ApplyConventions(csv.Context);
             csv.WriteRecords(latenciesMs.Select((ms, i) => new Sample { Iteration = i + 1, LatencyMs = ms }));
         });
     }

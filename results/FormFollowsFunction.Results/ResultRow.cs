@@ -52,6 +52,8 @@ public sealed class ResultRow
     [Name("max_ms")] public double? MaxMs { get; set; }
     [Name("ci95_low_ms")] public double? Ci95LowMs { get; set; }
     [Name("ci95_high_ms")] public double? Ci95HighMs { get; set; }
+    [Name("launches")] public int? Launches { get; set; }
+    [Name("launch_cv")] public double? LaunchCv { get; set; }
     [Name("parity_reference")] public string ParityReference { get; set; } = "";
     [Name("parity_rel_err")] public double? ParityRelErr { get; set; }
     [Name("samples_file")] public string SamplesFile { get; set; } = "";

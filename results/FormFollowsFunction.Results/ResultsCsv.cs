@@ -6,13 +6,12 @@ using CsvHelper.TypeConversion;
 
 namespace FormFollowsFunction.Results;
 
-/// <summary>Reads and writes <c>results.csv</c> through CsvHelper, invariant culture, RFC 4180.</summary>
-public static class ResultsCsv
+/// <summary>
+/// The conventions every CSV file of a run folder follows (CsvHelper, invariant culture, RFC 4180,
+/// "\n" line ends, doubles that round-trip exactly), and reading a whole file of one row type.
+/// </summary>
+public static class RunCsv
 {
-    /// <summary>Columns a file must have to be read as results; the rest may be missing (older files) and read as empty.</summary>
-    public static readonly IReadOnlyList<string> RequiredColumns =
-        ["run_id", "backend", "model", "threads", "batch", "resolution", "status", "median_ms"];
-
     internal static CsvConfiguration Configuration(bool hasHeader = true) => new(CultureInfo.InvariantCulture)
     {
         HasHeaderRecord = hasHeader,
@@ -34,20 +33,20 @@ public static class ResultsCsv
         context.TypeConverterOptionsCache.AddOptions<double?>(new TypeConverterOptions { Formats = ["R"] });
     }
 
-    /// <summary>The header line, as written at the top of a new file.</summary>
-    public static string HeaderLine()
+    /// <summary>The header line of a file of <typeparamref name="T"/> rows, as written at the top of a new file.</summary>
+    public static string HeaderLine<T>()
     {
         using var text = new StringWriter(CultureInfo.InvariantCulture);
         using var csv = new CsvWriter(text, Configuration());
         ApplyConventions(csv.Context);
-        csv.WriteHeader<ResultRow>();
+        csv.WriteHeader<T>();
         csv.NextRecord();
         csv.Flush();
         return text.ToString();
     }
 
     /// <summary>One row as a complete CSV line (with its newline), so that it can be appended in one write.</summary>
-    public static string FormatRow(ResultRow row)
+    public static string FormatRow<T>(T row)
     {
         using var text = new StringWriter(CultureInfo.InvariantCulture);
         using var csv = new CsvWriter(text, Configuration(hasHeader: false));
@@ -58,10 +57,13 @@ public static class ResultsCsv
         return text.ToString();
     }
 
-    public static IReadOnlyList<ResultRow> Read(string path)
+    /// <summary>
+    /// Reads every whole line of <paramref name="path"/> as a <typeparamref name="T"/> row. A file being
+    /// written (or killed mid-write) may end in a line without its newline: only whole lines are rows.
+    /// </summary>
+    public static IReadOnlyList<T> Read<T>(string path, IReadOnlyList<string> requiredColumns, string kind)
     {
-        if (!File.Exists(path)) throw new ResultsFormatException($"{path}: no such results file");
-        // A run being written (or killed mid-write) may end in a line without its newline: only whole lines are rows.
+        if (!File.Exists(path)) throw new ResultsFormatException($"{path}: no such {kind} file");
         string text = File.ReadAllText(path, Encoding.UTF8);
         int end = text.LastIndexOf('\n');
         using var reader = new StringReader(end < 0 ? text : text[..(end + 1)]);
@@ -70,17 +72,17 @@ public static class ResultsCsv
         try
         {
             if (!csv.Read() || !csv.ReadHeader())
-                throw new ResultsFormatException($"{path} is empty; expected a FormFollowsFunction results.csv with a header line");
+                throw new ResultsFormatException($"{path} is empty; expected a FormFollowsFunction {kind} file with a header line");
             var header = csv.HeaderRecord ?? [];
-            var missing = RequiredColumns.Where(c => !header.Contains(c)).ToList();
+            var missing = requiredColumns.Where(c => !header.Contains(c)).ToList();
             if (missing.Count > 0)
                 throw new ResultsFormatException(
-                    $"{path} is not a FormFollowsFunction results file: missing column(s) {string.Join(", ", missing)}");
-            var rows = new List<ResultRow>();
+                    $"{path} is not a FormFollowsFunction {kind} file: missing column(s) {string.Join(", ", missing)}");
+            var rows = new List<T>();
             while (csv.Read())
             {
                 if (csv.Parser.Record is { Length: 1 } only && string.IsNullOrWhiteSpace(only[0])) continue;
-                rows.Add(csv.GetRecord<ResultRow>());
+                rows.Add(csv.GetRecord<T>());
             }
             return rows;
         }
@@ -88,21 +90,44 @@ public static class ResultsCsv
         {
             int line = e.Context?.Parser?.RawRow ?? 0;
             string message = e.InnerException?.Message ?? e.Message.Split('\n')[0];
-            throw new ResultsFormatException($"{path} line {line}: cannot read a results row ({message.Trim()})");
+            throw new ResultsFormatException($"{path} line {line}: cannot read a {kind} row ({message.Trim()})");
         }
     }
 }
 
+/// <summary>Reads and writes <c>results.csv</c>: one row per cell.</summary>
+public static class ResultsCsv
+{
+    /// <summary>Columns a file must have to be read as results; the rest may be missing (older files) and read as empty.</summary>
+    public static readonly IReadOnlyList<string> RequiredColumns =
+        ["run_id", "backend", "model", "threads", "batch", "resolution", "status", "median_ms"];
+
+    public static string HeaderLine() => RunCsv.HeaderLine<ResultRow>();
+
+    public static string FormatRow(ResultRow row) => RunCsv.FormatRow(row);
+
+    public static IReadOnlyList<ResultRow> Read(string path) => RunCsv.Read<ResultRow>(path, RequiredColumns, "results");
+}
+
+/// <summary>Reads <c>launches.csv</c>: one row per worker process that measured a cell.</summary>
+public static class LaunchesCsv
+{
+    public static readonly IReadOnlyList<string> RequiredColumns =
+        ["round", "launch", "backend", "model", "threads", "batch", "resolution", "status", "median_ms"];
+
+    public static IReadOnlyList<LaunchRow> Read(string path) => RunCsv.Read<LaunchRow>(path, RequiredColumns, "launches");
+}
+
 /// <summary>
-/// Appends result rows to a results file, one complete line per write, flushed to disk before
+/// Appends rows to a CSV file of a run folder, one complete line per write, flushed to disk before
 /// <see cref="Append"/> returns: a process killed at any moment leaves every finished row and at
 /// most one torn line, which <see cref="RepairTornLine"/> removes on resume.
 /// </summary>
-public sealed class ResultsCsvWriter : IDisposable
+public sealed class AppendOnlyCsv<T> : IDisposable
 {
     private readonly FileStream _file;
 
-    public ResultsCsvWriter(string path)
+    public AppendOnlyCsv(string path)
     {
         Path = path;
         bool isNew = !File.Exists(path) || new FileInfo(path).Length == 0;
@@ -111,18 +136,18 @@ public sealed class ResultsCsvWriter : IDisposable
             RepairTornLine(path);
             string header;
             using (var existing = new StreamReader(path)) header = existing.ReadLine() ?? "";
-            if (header + "\n" != ResultsCsv.HeaderLine())
+            if (header + "\n" != RunCsv.HeaderLine<T>())
                 throw new ResultsFormatException(
                     $"{path} has other columns than this version of fff writes; rows cannot be appended to it (start a new run, or resume it with the version that started it)");
         }
         // No managed buffer: each Append is one write(2) in O_APPEND mode.
         _file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 0);
-        if (isNew) WriteLine(ResultsCsv.HeaderLine());
+        if (isNew) WriteLine(RunCsv.HeaderLine<T>());
     }
 
     public string Path { get; }
 
-    public void Append(ResultRow row) => WriteLine(ResultsCsv.FormatRow(row));
+    public void Append(T row) => WriteLine(RunCsv.FormatRow(row));
 
     private void WriteLine(string line)
     {
@@ -131,7 +156,29 @@ public sealed class ResultsCsvWriter : IDisposable
     }
 
     /// <summary>Drops a last line that has no newline (a write cut short); returns whether one was dropped.</summary>
-    public static bool RepairTornLine(string path)
+    public static bool RepairTornLine(string path) => TornLine.Repair(path);
+
+    public void Dispose() => _file.Dispose();
+}
+
+/// <summary>Appends rows to <c>results.csv</c>.</summary>
+public sealed class ResultsCsvWriter(string path) : IDisposable
+{
+    private readonly AppendOnlyCsv<ResultRow> _csv = new(path);
+
+    public string Path => _csv.Path;
+
+    public void Append(ResultRow row) => _csv.Append(row);
+
+    /// <summary>Drops a last line that has no newline (a write cut short); returns whether one was dropped.</summary>
+    public static bool RepairTornLine(string path) => TornLine.Repair(path);
+
+    public void Dispose() => _csv.Dispose();
+}
+
+internal static class TornLine
+{
+    public static bool Repair(string path)
     {
         using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
         if (file.Length == 0) return false;
@@ -150,6 +197,4 @@ public sealed class ResultsCsvWriter : IDisposable
         file.SetLength(position);
         return true;
     }
-
-    public void Dispose() => _file.Dispose();
 }

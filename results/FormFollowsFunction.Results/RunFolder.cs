@@ -8,6 +8,7 @@ public sealed class RunFolder(string path)
 {
     public const string ResultsFileName = "results.csv";
     public const string ManifestFileName = "manifest.json";
+    public const string LaunchesFileName = "launches.csv";
 
     /// <summary>The folder's full path, without a trailing separator (its last part is the run id).</summary>
     public string Path { get; } = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(path));
@@ -16,6 +17,9 @@ public sealed class RunFolder(string path)
     public string Name => System.IO.Path.GetFileName(Path);
 
     public string ResultsFile => System.IO.Path.Combine(Path, ResultsFileName);
+
+    /// <summary>One row per launch (worker process) of each cell; results.csv holds their per-cell estimate.</summary>
+    public string LaunchesFile => System.IO.Path.Combine(Path, LaunchesFileName);
 
     public string ManifestFile => System.IO.Path.Combine(Path, ManifestFileName);
 
@@ -41,6 +45,10 @@ public sealed class RunFolder(string path)
 
     /// <summary>Writes the manifest atomically (write beside, then rename), so a reader never sees half of it.</summary>
     public void WriteManifest(RunManifest manifest) => AtomicFile.WriteAllText(ManifestFile, manifest.ToJson());
+
+    /// <summary>The run's launches, or none for a run written before launches existed.</summary>
+    public IReadOnlyList<LaunchRow> ReadLaunches() =>
+        File.Exists(LaunchesFile) ? LaunchesCsv.Read(LaunchesFile) : [];
 
     public IReadOnlyList<ResultRow> ReadResults() =>
         File.Exists(ResultsFile) ? ResultsCsv.Read(ResultsFile) : [];
