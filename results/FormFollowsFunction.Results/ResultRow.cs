@@ -85,6 +85,9 @@ public sealed class ResultRow
     [Ignore] public CellStatus? ParsedStatus => CellStatusNames.TryParse(Status, out var s) ? s : null;
 
     [Ignore] public bool IsOk => ParsedStatus == CellStatus.Ok;
+
+    /// <summary>A shallow copy (every column is a value or an immutable string).</summary>
+    public ResultRow Copy() => (ResultRow)MemberwiseClone();
 }
 
 /// <summary>Identifies a measurement cell: what was measured, independent of when and how it went.</summary>

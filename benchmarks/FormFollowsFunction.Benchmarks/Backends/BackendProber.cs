@@ -1,4 +1,3 @@
-using System.Text.Json;
 using FormFollowsFunction.Benchmarks.Worker;
 
 namespace FormFollowsFunction.Benchmarks.Backends;
@@ -61,17 +60,10 @@ public sealed class BackendProber(WorkerLauncher launcher, string scratchFolder)
 
     private BackendProbe RunProbe(BackendDescriptor backend, BackendOptions options, string? isa, CancellationToken cancellation)
     {
-        Directory.CreateDirectory(scratchFolder);
-        string stem = Path.Combine(scratchFolder, $"probe-{backend.Name}-{isa ?? "default"}");
         var request = new CellRequest { Backend = backend.Name, Options = options, OneDnnMaxIsa = isa };
-        request.Write(stem + ".request.json");
-        File.Delete(stem + ".response.json");
-        var exit = launcher.Run(
-            ["worker", "probe", stem + ".request.json", stem + ".response.json", "--parent", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)],
-            stem + ".log", ProbeTimeout, cancellation);
-        if (exit.Succeeded && File.Exists(stem + ".response.json"))
-            return JsonSerializer.Deserialize<BackendProbe>(File.ReadAllText(stem + ".response.json"), CellRequest.Json)
-                   ?? BackendProbe.Unavailable(backend, "the probe worker gave an empty answer");
-        return BackendProbe.Unavailable(backend, $"probing failed: {exit.Describe(ProbeTimeout.TotalSeconds)}");
+        var call = new WorkerClient(launcher, scratchFolder, scratchFolder)
+            .Call<BackendProbe>(WorkerEntry.ProbeMode, request, $"probe-{backend.Name}-{isa ?? "default"}", ProbeTimeout, cancellation);
+        if (call.Exit.Succeeded && call.Answer is { } probe) return probe;
+        return call.Answer ?? BackendProbe.Unavailable(backend, $"probing failed: {call.Exit.Describe(ProbeTimeout.TotalSeconds)}");
     }
 }

@@ -44,6 +44,9 @@ public sealed record SweepConfiguration
 
     public TimingPolicy Timing { get; init; } = new();
 
+    /// <summary>Each cell is measured in this many worker processes, spread over the run in rounds; 1 measures each cell once.</summary>
+    public int Launches { get; init; } = 1;
+
     /// <summary>A worker that runs longer than this is killed and its cell recorded as <c>timeout</c>.</summary>
     public double CellTimeoutSeconds { get; init; } = 600;
 

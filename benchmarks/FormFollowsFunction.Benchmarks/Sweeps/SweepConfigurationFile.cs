@@ -54,6 +54,7 @@ public static class SweepConfigurationFile
         public List<int>? Resolution { get; set; }
         public int? Seed { get; set; }
         public TimingDocument? Timing { get; set; }
+        public int? Launches { get; set; }
         public double? CellTimeoutSeconds { get; set; }
         public ParityDocument? Parity { get; set; }
         public List<string>? Counters { get; set; }
@@ -75,6 +76,7 @@ public static class SweepConfigurationFile
             Resolution = Resolution ?? preset.Resolution,
             Seed = Seed ?? preset.Seed,
             Timing = Timing?.ApplyTo(preset.Timing) ?? preset.Timing,
+            Launches = Launches ?? preset.Launches,
             CellTimeoutSeconds = CellTimeoutSeconds ?? preset.CellTimeoutSeconds,
             Parity = Parity?.ApplyTo(preset.Parity) ?? preset.Parity,
             Counters = Counters ?? preset.Counters,

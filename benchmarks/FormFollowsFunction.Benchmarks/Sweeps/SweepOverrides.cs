@@ -19,6 +19,7 @@ public sealed record SweepOverrides
     public IReadOnlyList<string>? Counters { get; init; }
     public bool? KeepSamples { get; init; }
     public bool? Pin { get; init; }
+    public int? Launches { get; init; }
 
     public SweepConfiguration ApplyTo(SweepConfiguration configuration) => configuration with
     {
@@ -42,5 +43,6 @@ public sealed record SweepOverrides
         Counters = Counters ?? configuration.Counters,
         KeepSamples = KeepSamples ?? configuration.KeepSamples,
         Pin = Pin ?? configuration.Pin,
+        Launches = Launches ?? configuration.Launches,
     };
 }

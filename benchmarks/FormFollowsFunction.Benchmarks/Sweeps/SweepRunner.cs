@@ -1,4 +1,3 @@
-using System.Globalization;
 using FormFollowsFunction.Architectures.Catalog;
 using FormFollowsFunction.Architectures.Onnx;
 using FormFollowsFunction.Benchmarks.Backends;
@@ -13,12 +12,18 @@ public interface ISweepObserver
 {
     void PreparingModel(ModelGroup group);
 
-    void CellStarting(SweepCell cell);
+    void LaunchStarting(SweepLaunch launch);
 
+    void LaunchFinished(SweepLaunch launch, ResultRow row);
+
+    /// <summary>The cell's row, estimated from all its launches, was written to results.csv.</summary>
     void CellFinished(SweepCell cell, ResultRow row);
 
     void Note(string message);
 }
+
+/// <summary>One launch of a cell: the worker process that measures it in round <paramref name="Round"/> of <paramref name="Rounds"/>.</summary>
+public sealed record SweepLaunch(SweepCell Cell, int Round, int Rounds);
 
 /// <summary>What every row of a run shares: its identity, the machine, and the backends as probed.</summary>
 public sealed record SweepContext(string RunId, string Machine, long? L3Bytes, IReadOnlyDictionary<string, ProbedBackend> Backends);
@@ -26,38 +31,94 @@ public sealed record SweepContext(string RunId, string Machine, long? L3Bytes, I
 /// <summary>How a sweep ended: whether it was interrupted (then resume measures the rest).</summary>
 public sealed record SweepOutcome(bool Interrupted);
 
+/// <summary>Where a sweep's rows go: one line per launch, one per cell, each flushed as written.</summary>
+public sealed record SweepOutputs(AppendOnlyCsv<LaunchRow> Launches, ResultsCsvWriter Results);
+
 /// <summary>
-/// Runs a plan's cells one at a time, each in a worker process of its own, and is the only writer
-/// of the run's results: a row is appended (and flushed) as soon as its cell ends, whatever the end —
-/// measured, mismatched, failed, crashed or timed out. A worker that crashes or hangs costs its cell only.
+/// Runs a plan's cells, each in <see cref="SweepConfiguration.Launches"/> worker processes, and is
+/// the only writer of the run's results. The launches are spread over the run in rounds: round r
+/// measures every cell once before round r + 1 starts, and within a round the backends of one model
+/// (at one thread count) run next to each other, in an order that alternates from round to round,
+/// so that a slow drift of the machine touches both sides of a speed-up alike. Each launch's row is
+/// appended to launches.csv as soon as its worker ends, whatever the end; a cell's row goes to
+/// results.csv once it has all its launches. A worker that crashes or hangs costs its launch only,
+/// and a cell whose launch was not measured gets no further launches.
 /// </summary>
 public sealed class SweepRunner(SweepConfiguration configuration, RunFolder folder, WorkerLauncher launcher, SweepContext context, ISweepObserver observer)
 {
-    private string ParentId { get; } = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+    private readonly ResultRowAssembler _rows = new(context, configuration);
+    private readonly WorkerClient _workers = new(launcher, Path.Combine(folder.Path, "cells"), folder.LogsFolder);
+    private readonly Dictionary<ModelGroup, ModelFileSidecar> _models = [];
+    private readonly Dictionary<ModelGroup, ReferenceTracker> _references = [];
 
-    public SweepOutcome Run(SweepPlan plan, IReadOnlySet<CellKey> finished, ResultsCsvWriter results, CancellationToken cancellation)
+    public SweepOutcome Run(SweepPlan plan, SweepLedger ledger, SweepOutputs outputs, CancellationToken cancellation)
     {
+        // A run killed between a cell's last launch and its row: the row is estimated now.
         foreach (var group in plan.Groups)
-        {
-            var pending = group.Cells.Where(c => !finished.Contains(c.Key)).ToList();
-            if (pending.Count == 0) continue;
-            if (cancellation.IsCancellationRequested) return new SweepOutcome(Interrupted: true);
+            foreach (var cell in group.Cells.Where(c => !ledger.IsWritten(c.Key) && ledger.IsComplete(c.Key)))
+                WriteCell(cell, ledger, outputs);
 
-            observer.PreparingModel(group);
-            var model = PrepareModel(group);
-            var reference = new ReferenceTracker(ReferenceOutput.ValuesPath(folder.ReferencesFolder, group.Name));
-            foreach (var cell in pending)
+        for (int round = 1; round <= ledger.LaunchesPerCell; round++)
+        {
+            foreach (var group in plan.Groups)
             {
+                var pending = InRoundOrder(group, round)
+                    .Where(c => !ledger.IsWritten(c.Key) && !ledger.IsComplete(c.Key) && !ledger.HasLaunch(c.Key, round))
+                    .ToList();
+                if (pending.Count == 0) continue;
                 if (cancellation.IsCancellationRequested) return new SweepOutcome(Interrupted: true);
-                observer.CellStarting(cell);
-                var row = MeasureCell(cell, model, reference, cancellation);
-                if (row is null) return new SweepOutcome(Interrupted: true);
-                Complete(row, cell, model);
-                results.Append(row);
-                observer.CellFinished(cell, row);
+
+                var model = Model(group);
+                var reference = Reference(group);
+                foreach (var cell in pending)
+                {
+                    if (cancellation.IsCancellationRequested) return new SweepOutcome(Interrupted: true);
+                    var launch = new SweepLaunch(cell, round, ledger.LaunchesPerCell);
+                    observer.LaunchStarting(launch);
+                    var row = MeasureLaunch(launch, model, reference, cancellation);
+                    if (row is null) return new SweepOutcome(Interrupted: true);
+                    outputs.Launches.Append(row);
+                    ledger.Record(row);
+                    observer.LaunchFinished(launch, row.Measurement);
+                    if (ledger.IsComplete(cell.Key)) WriteCell(cell, ledger, outputs);
+                }
             }
         }
         return new SweepOutcome(Interrupted: false);
+    }
+
+    /// <summary>
+    /// The group's cells in the order round <paramref name="round"/> measures them: by thread count,
+    /// and at each thread count the backends next to each other, in the plan's order (the parity
+    /// reference first) in odd rounds and reversed in even ones.
+    /// </summary>
+    public static IEnumerable<SweepCell> InRoundOrder(ModelGroup group, int round) =>
+        group.Cells.GroupBy(c => c.Threads).OrderBy(g => g.Key)
+            .SelectMany(g => round % 2 == 1 ? g : g.Reverse());
+
+    private void WriteCell(SweepCell cell, SweepLedger ledger, SweepOutputs outputs)
+    {
+        var row = ResultRowAssembler.Cell([.. ledger.LaunchesOf(cell.Key).Select(l => l.Measurement)]);
+        outputs.Results.Append(row);
+        ledger.Written(cell.Key);
+        observer.CellFinished(cell, row);
+    }
+
+    private ModelFileSidecar Model(ModelGroup group)
+    {
+        if (!_models.TryGetValue(group, out var model))
+        {
+            observer.PreparingModel(group);
+            _models[group] = model = PrepareModel(group);
+        }
+        return model;
+    }
+
+    private ReferenceTracker Reference(ModelGroup group)
+    {
+        if (!_references.TryGetValue(group, out var reference))
+            _references[group] = reference = new ReferenceTracker(ReferenceOutput.ValuesPath(folder.ReferencesFolder, group.Name));
+        return reference;
     }
 
     /// <summary>Exports the group's ONNX file, or reuses the one an interrupted run already wrote.</summary>
@@ -74,23 +135,39 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
         return ModelFile.Export(group.Model, new InputSpec(group.Resolution, group.Batch), configuration.Seed, folder.ModelsFolder, group.Name).Sidecar;
     }
 
-    /// <returns>The cell's row, or null when the sweep was interrupted during the cell (no row: resume runs it again).</returns>
-    private ResultRow? MeasureCell(SweepCell cell, ModelFileSidecar model, ReferenceTracker reference, CancellationToken cancellation)
+    /// <returns>The launch's row, or null when the sweep was interrupted during it (no row: resume runs it again).</returns>
+    private LaunchRow? MeasureLaunch(SweepLaunch launch, ModelFileSidecar model, ReferenceTracker reference, CancellationToken cancellation)
     {
+        var cell = launch.Cell;
         bool writesReference = false;
         if (!reference.Exists)
         {
             if (cell.Backend.Name == configuration.Parity.Reference && !reference.HasFailed(cell.Backend.Name))
                 writesReference = true;
             else if (!ComputeReference(cell, model, reference, cancellation))
-                return cancellation.IsCancellationRequested ? null : FailedRow(cell,
-                    $"no reference output could be computed to check this backend against ({reference.Failures})");
+                return cancellation.IsCancellationRequested ? null : new LaunchRow
+                {
+                    Round = launch.Round,
+                    Launch = launch.Round,
+                    Measurement = _rows.Launch(cell, model, CellMeasurement.NotMeasured(CellStatus.Failed,
+                        $"no reference output could be computed to check this backend against ({reference.Failures})"), null),
+                };
         }
 
-        var (row, exit) = RunWorker(cell, model, reference.Path, writesReference, referenceOnly: false, cancellation);
+        string stem = CellFileStem(cell) + (configuration.Launches > 1 ? $"_l{launch.Round}" : "");
+        string? samplesPath = configuration.KeepSamples ? Path.Combine(folder.SamplesFolder, stem + ".csv") : null;
+        var (measured, exit) = RunWorker(cell, model, reference.Path, writesReference, referenceOnly: false, stem, samplesPath, cancellation);
         if (exit.Cancelled) return null;
-        if (writesReference && !reference.Exists) reference.Failed(cell.Backend.Name, row.Error.Length > 0 ? row.Error : row.Status);
-        return row;
+        if (writesReference && !reference.Exists) reference.Failed(cell.Backend.Name, measured.Error.Length > 0 ? measured.Error : measured.Status.ToColumn());
+        return new LaunchRow
+        {
+            Round = launch.Round,
+            Launch = launch.Round,
+            WorkerPid = exit.ProcessId > 0 ? exit.ProcessId : null,
+            SetupMs = measured.SetupMs,
+            WorkerWallMs = exit.WallMs,
+            Measurement = _rows.Launch(cell, model, measured, samplesPath is null ? null : Path.GetRelativePath(folder.Path, samplesPath)),
+        };
     }
 
     /// <summary>Runs reference-only workers, the configured reference backend first, until one writes the reference.</summary>
@@ -102,7 +179,8 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
         foreach (var name in candidates)
         {
             var referenceCell = cell with { Backend = BackendCatalog.Get(name), Threads = configuration.Threads.Min() };
-            var (row, exit) = RunWorker(referenceCell, model, reference.Path, writesReference: true, referenceOnly: true, cancellation);
+            var (measured, exit) = RunWorker(referenceCell, model, reference.Path, writesReference: true, referenceOnly: true,
+                CellFileStem(referenceCell) + ".reference", samplesPath: null, cancellation);
             if (exit.Cancelled) return false;
             if (reference.Exists)
             {
@@ -110,21 +188,14 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
                     observer.Note($"{cell.Model.Id}: reference output computed by {name} ({configuration.Parity.Reference} could not: {reference.Failures})");
                 return true;
             }
-            reference.Failed(name, row.Error.Length > 0 ? row.Error : row.Status);
+            reference.Failed(name, measured.Error.Length > 0 ? measured.Error : measured.Status.ToColumn());
         }
         return false;
     }
 
-    private (ResultRow Row, WorkerExit Exit) RunWorker(SweepCell cell, ModelFileSidecar model, string referencePath, bool writesReference, bool referenceOnly, CancellationToken cancellation)
+    private (CellMeasurement Measured, WorkerExit Exit) RunWorker(SweepCell cell, ModelFileSidecar model, string referencePath, bool writesReference,
+        bool referenceOnly, string stem, string? samplesPath, CancellationToken cancellation)
     {
-        string stem = CellFileStem(cell) + (referenceOnly ? ".reference" : "");
-        string cellsFolder = Path.Combine(folder.Path, "cells");
-        Directory.CreateDirectory(cellsFolder);
-        string requestPath = Path.Combine(cellsFolder, stem + ".request.json");
-        string responsePath = Path.Combine(cellsFolder, stem + ".response.json");
-        string? samplesPath = configuration.KeepSamples && !referenceOnly
-            ? Path.Combine(folder.SamplesFolder, LatencySamples.FileNameFor(cell.Key))
-            : null;
         var request = new CellRequest
         {
             Model = cell.Model.Id,
@@ -145,31 +216,16 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
             Options = configuration.OptionsFor(cell.Backend.Name),
             OneDnnMaxIsa = context.Backends.TryGetValue(cell.Backend.Name, out var probed) ? probed.OneDnnMaxIsa : null,
         };
-        request.Write(requestPath);
-        File.Delete(responsePath);
-
-        var exit = launcher.Run(["worker", WorkerEntry.CellMode, requestPath, responsePath, "--parent", ParentId],
-            Path.Combine(folder.LogsFolder, stem + ".log"), TimeSpan.FromSeconds(configuration.CellTimeoutSeconds), cancellation,
-            WorkerEnvironment(configuration));
-        ResultRow row;
-        if (File.Exists(responsePath))
+        var call = _workers.Call<CellMeasurement>(WorkerEntry.CellMode, request, stem, TimeSpan.FromSeconds(configuration.CellTimeoutSeconds),
+            cancellation, WorkerEnvironment(configuration));
+        var exit = call.Exit;
+        if (call.Answer is { } measured)
         {
-            // The answer is written whole before the worker exits; a worker that dies afterwards (in a
-            // native library's teardown, say) has still measured its cell.
-            row = CellResponse.Read(responsePath).Row;
             if (!exit.Succeeded && !exit.Cancelled)
-                row.Error = string.Join("; ", new[] { row.Error, $"after answering, the {exit.Describe(configuration.CellTimeoutSeconds)}" }.Where(e => e.Length > 0));
+                measured.Error = string.Join("; ", new[] { measured.Error, $"after answering, the {exit.Describe(configuration.CellTimeoutSeconds)}" }.Where(e => e.Length > 0));
+            return (measured, exit);
         }
-        else
-        {
-            row = FailedRow(cell, exit.Describe(configuration.CellTimeoutSeconds));
-            row.Status = (exit.TimedOut ? CellStatus.Timeout : CellStatus.Crashed).ToColumn();
-        }
-        File.Delete(requestPath);
-        File.Delete(responsePath);
-        if (samplesPath is not null && File.Exists(samplesPath))
-            row.SamplesFile = Path.GetRelativePath(folder.Path, samplesPath);
-        return (row, exit);
+        return (CellMeasurement.NotMeasured(exit.TimedOut ? CellStatus.Timeout : CellStatus.Crashed, exit.Describe(configuration.CellTimeoutSeconds)), exit);
     }
 
     /// <summary>The malloc tunables workers run with: the environment's own GLIBC_TUNABLES if set, else the configuration's.</summary>
@@ -187,49 +243,6 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
                 : $"workers run with GLIBC_TUNABLES={configuration.MallocTunables} (freed buffers up to 32 MiB stay in the heap, so no engine re-faults its memory every inference)";
 
     private const string GlibcTunables = "GLIBC_TUNABLES";
-
-    private static ResultRow FailedRow(SweepCell cell, string error) => new()
-    {
-        Model = cell.Model.Id,
-        Backend = cell.Backend.Name,
-        Threads = cell.Threads,
-        Batch = cell.Batch,
-        Resolution = cell.Resolution,
-        Status = CellStatus.Failed.ToColumn(),
-        Error = error,
-        CountersStatus = "none: the cell was not measured",
-    };
-
-    /// <summary>Adds what the parent knows: run, machine, model counts and working-set ratios.</summary>
-    private void Complete(ResultRow row, SweepCell cell, ModelFileSidecar model)
-    {
-        row.RunId = context.RunId;
-        row.TimestampUtc = DateTime.UtcNow;
-        row.Machine = context.Machine;
-        row.Pattern = cell.Model.Family;
-        row.Depth = cell.Model.Depth;
-        row.Width = cell.Model.Width;
-        row.Params = model.Params;
-        row.Macs = model.Macs;
-        row.Flops = model.Flops;
-        row.WeightBytes = model.WeightBytes;
-        row.ActivationBytes = model.ActivationBytes;
-        row.PeakActivationBytes = model.PeakActivationBytes;
-        row.OnnxSha256 = model.Sha256;
-        if (context.Backends.TryGetValue(cell.Backend.Name, out var probed))
-        {
-            if (row.BackendVersion.Length == 0) row.BackendVersion = probed.Probe.Version;
-            if (row.Device.Length == 0) row.Device = probed.Probe.Device;
-        }
-        if (row.GraphOptimization.Length == 0 && cell.Backend.UsesOnnxRuntime)
-            row.GraphOptimization = GraphOptimizationNames.Parse(configuration.OptionsFor(cell.Backend.Name).GraphOptimization).ToColumn();
-        if (context.L3Bytes is long l3 && l3 > 0)
-        {
-            row.L3Bytes = l3;
-            row.WeightL3Ratio = (double)model.WeightBytes / l3;
-            row.ActivationL3Ratio = (double)model.PeakActivationBytes / l3;
-        }
-    }
 
     private static string CellFileStem(SweepCell cell) => Path.GetFileNameWithoutExtension(LatencySamples.FileNameFor(cell.Key));
 

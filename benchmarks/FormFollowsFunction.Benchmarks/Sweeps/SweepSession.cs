@@ -20,14 +20,14 @@ public sealed class SweepSession
     private readonly WorkerLauncher _launcher;
 
     private SweepSession(SweepConfiguration configuration, RunFolder folder, RunManifest manifest, IReadOnlyList<ProbedBackend> backends,
-        SweepPlan plan, IReadOnlySet<CellKey> finished, bool isResume, WorkerLauncher launcher)
+        SweepPlan plan, SweepLedger ledger, bool isResume, WorkerLauncher launcher)
     {
         Configuration = configuration;
         Folder = folder;
         Manifest = manifest;
         Backends = backends;
         Plan = plan;
-        Finished = finished;
+        Ledger = ledger;
         IsResume = isResume;
         _launcher = launcher;
     }
@@ -38,8 +38,8 @@ public sealed class SweepSession
     public IReadOnlyList<ProbedBackend> Backends { get; }
     public SweepPlan Plan { get; }
 
-    /// <summary>Cells an interrupted run already finished (any status); they are not run again.</summary>
-    public IReadOnlySet<CellKey> Finished { get; }
+    /// <summary>What an interrupted run already measured (launches, and cells with their row); none of it is measured again.</summary>
+    public SweepLedger Ledger { get; }
 
     public bool IsResume { get; }
 
@@ -94,13 +94,14 @@ public sealed class SweepSession
                 ["stddev"] = "sample standard deviation (n - 1)",
                 ["latency"] = "wall-clock milliseconds per inference (one call on one batch), each measured iteration timed alone",
                 ["parity"] = $"relative L2 error against the reference output, tolerance {resolved.Parity.Tolerance:0.0##e0}",
-                ["speedup"] = "baseline median latency / backend median latency, same model, batch, resolution and threads",
+                ["speedup"] = "baseline median latency / backend median latency, same model, batch, resolution and threads; 95% interval from the round-by-round pairs of their launches (Student t on the log ratios) when there are two or more",
+                ["launches"] = $"each cell measured in {resolved.Launches} worker process(es), one per round; cell estimate: {LaunchEstimate.Method}",
             },
             Configuration = ToJson(resolved),
         };
         folder.WriteManifest(manifest);
         var plan = SweepPlan.Create(resolved, catalog, Configured(resolved, backends));
-        return new SweepSession(resolved, folder, manifest, backends, plan, new HashSet<CellKey>(), isResume: false, launcher);
+        return new SweepSession(resolved, folder, manifest, backends, plan, new SweepLedger(resolved.Launches), isResume: false, launcher);
     }
 
     /// <summary>
@@ -130,7 +131,8 @@ public sealed class SweepSession
         EnsureWritable(folder.Path);
 
         if (File.Exists(folder.ResultsFile)) ResultsCsvWriter.RepairTornLine(folder.ResultsFile);
-        var finished = folder.ReadResults().Select(r => r.Key).ToHashSet();
+        if (File.Exists(folder.LaunchesFile)) ResultsCsvWriter.RepairTornLine(folder.LaunchesFile);
+        var ledger = SweepLedger.Read(folder, stored.Launches);
         status("probing backends...");
         var backends = Probe(stored, launcher, cancellation);
         var plan = SweepPlan.Create(stored, catalog, Configured(stored, backends));
@@ -141,7 +143,7 @@ public sealed class SweepSession
         };
         folder.WriteManifest(resumed);
         manifest = resumed;
-        return new SweepSession(stored, folder, manifest, backends, plan, finished, isResume: true, launcher);
+        return new SweepSession(stored, folder, manifest, backends, plan, ledger, isResume: true, launcher);
     }
 
     public SweepOutcome Run(ISweepObserver observer, CancellationToken cancellation)
@@ -150,8 +152,9 @@ public sealed class SweepSession
             Backends.ToDictionary(b => b.Descriptor.Name));
         var runner = new SweepRunner(Configuration, Folder, _launcher, context, observer);
         SweepOutcome outcome;
+        using (var launches = new AppendOnlyCsv<LaunchRow>(Folder.LaunchesFile))
         using (var results = new ResultsCsvWriter(Folder.ResultsFile))
-            outcome = runner.Run(Plan, Finished, results, cancellation);
+            outcome = runner.Run(Plan, Ledger, new SweepOutputs(launches, results), cancellation);
         if (!outcome.Interrupted)
         {
             Manifest = Manifest with { FinishedUtc = DateTime.UtcNow };
@@ -187,8 +190,11 @@ public sealed class SweepSession
     /// <summary>The probed backends the sweep measures (the others may only compute reference outputs).</summary>
     public IReadOnlyList<ProbedBackend> Measured => [.. Backends.Where(b => Configuration.Backends.Contains(b.Descriptor.Name))];
 
-    /// <summary>Cells of the plan still to measure.</summary>
-    public int CellsToRun => Plan.Cells.Count(c => !Finished.Contains(c.Key));
+    /// <summary>Cells of the plan whose row is still to write.</summary>
+    public int CellsToRun => Plan.Cells.Count(c => !Ledger.IsWritten(c.Key));
+
+    /// <summary>Launches (worker processes) still to run.</summary>
+    public int LaunchesToRun => Ledger.PendingLaunches(Plan.Cells.Select(c => c.Key));
 
     private static IReadOnlyList<ProbedBackend> Configured(SweepConfiguration configuration, IReadOnlyList<ProbedBackend> backends) =>
         [.. backends.Where(b => configuration.Backends.Contains(b.Descriptor.Name))];

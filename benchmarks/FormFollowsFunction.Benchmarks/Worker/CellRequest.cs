@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using FormFollowsFunction.Benchmarks.Backends;
 using FormFollowsFunction.Benchmarks.Timing;
+using FormFollowsFunction.Hardware.Counters;
 using FormFollowsFunction.Results;
 
 namespace FormFollowsFunction.Benchmarks.Worker;
@@ -53,6 +54,7 @@ public sealed record CellRequest
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };
 
     public static CellRequest Read(string path) =>
@@ -63,16 +65,46 @@ public sealed record CellRequest
 }
 
 /// <summary>
-/// A worker's answer. The measurement columns are those of the results row; the parent adds the
-/// run, machine and count columns and is the only writer of results.csv.
+/// A measurement worker's answer: the parts of one launch of a cell as the worker process saw them
+/// (versions, status, compile and first-inference times, latency statistics, parity, counters, its
+/// own cost before the first timed call). The parent assembles results rows from it
+/// (<see cref="Sweeps.ResultRowAssembler"/>); the worker never fills a results row itself.
 /// </summary>
-public sealed record CellResponse
+public sealed class CellMeasurement
 {
-    public FormFollowsFunction.Results.ResultRow Row { get; init; } = new();
+    public string BackendVersion { get; set; } = "";
+    public string Device { get; set; } = "";
 
-    public static CellResponse Read(string path) =>
-        JsonSerializer.Deserialize<CellResponse>(File.ReadAllText(path), CellRequest.Json)
-        ?? throw new InvalidDataException($"{path} holds no cell response");
+    /// <summary>ONNX Runtime graph optimisation level in the results' words; empty for TorchSharp.</summary>
+    public string GraphOptimization { get; set; } = "";
 
-    public void Write(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, CellRequest.Json));
+    public CellStatus Status { get; set; } = CellStatus.Failed;
+    public string Error { get; set; } = "";
+    public double? CompileMs { get; set; }
+    public double? FirstMs { get; set; }
+    public StopReason? StopReason { get; set; }
+    public LatencyStatistics? Statistics { get; set; }
+    public string ParityReference { get; set; } = "";
+    public double? ParityRelErr { get; set; }
+
+    /// <summary>Counter figures per inference; null when no counter was requested or the cell was not timed.</summary>
+    public CounterFigures? Counters { get; set; }
+
+    /// <summary>Why there are no counter figures, when <see cref="Counters"/> is null.</summary>
+    public string CountersStatus { get; set; } = "none: the cell was not measured";
+
+    /// <summary>The worker wrote the raw latencies to the request's samples path.</summary>
+    public bool SamplesWritten { get; set; }
+
+    public int WorkerPid { get; set; } = Environment.ProcessId;
+
+    /// <summary>Milliseconds from the worker process's start to its first warm-up call; see <see cref="LaunchRow.SetupMs"/>.</summary>
+    public double? SetupMs { get; set; }
+
+    /// <summary>A launch that was not measured (the worker never answered, or no reference could be made).</summary>
+    public static CellMeasurement NotMeasured(CellStatus status, string error) => new() { Status = status, Error = error };
+
+    public static CellMeasurement Read(string path) =>
+        JsonSerializer.Deserialize<CellMeasurement>(File.ReadAllText(path), CellRequest.Json)
+        ?? throw new InvalidDataException($"{path} holds no cell measurement");
 }

@@ -18,31 +18,23 @@ namespace FormFollowsFunction.Benchmarks.Worker;
 /// </summary>
 public sealed class CellRunner(ModelCatalog catalog)
 {
-    public CellResponse Run(CellRequest request)
+    public CellMeasurement Run(CellRequest request)
     {
         WorkerFault.InjectAtStart(request);
-        var row = new ResultRow
-        {
-            Model = request.Model,
-            Backend = request.Backend,
-            Threads = request.Threads,
-            Batch = request.Batch,
-            Resolution = request.Resolution,
-        };
+        var result = new CellMeasurement();
         try
         {
-            Measure(request, row);
+            Measure(request, result);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            row.Status = CellStatus.Failed.ToColumn();
-            row.Error = $"{e.GetType().Name}: {OneLine(e.Message)}";
+            result.Status = CellStatus.Failed;
+            result.Error = $"{e.GetType().Name}: {OneLine(e.Message)}";
         }
-        if (row.CountersStatus.Length == 0) row.CountersStatus = "none: the cell was not measured";
-        return new CellResponse { Row = row };
+        return result;
     }
 
-    private void Measure(CellRequest request, ResultRow row)
+    private void Measure(CellRequest request, CellMeasurement result)
     {
         var descriptor = BackendCatalog.Get(request.Backend);
         if (request.Pin)
@@ -56,15 +48,15 @@ public sealed class CellRunner(ModelCatalog catalog)
 
         var backend = BackendFactory.Create(descriptor, request.Options, request.OneDnnMaxIsa);
         var probe = backend.Probe();
-        row.BackendVersion = probe.Version;
-        row.Device = probe.Device;
+        result.BackendVersion = probe.Version;
+        result.Device = probe.Device;
         if (!probe.Available)
         {
-            row.Status = CellStatus.Failed.ToColumn();
-            row.Error = probe.Reason ?? "backend unavailable";
+            result.Status = CellStatus.Failed;
+            result.Error = probe.Reason ?? "backend unavailable";
             return;
         }
-        if (backend is Backends.OnnxRuntime.OrtBackend ort) row.GraphOptimization = ort.GraphOptimizationLevel;
+        if (backend is Backends.OnnxRuntime.OrtBackend ort) result.GraphOptimization = ort.GraphOptimizationLevel;
 
         var network = catalog.Resolve(request.Model).Build(new InputSpec(request.Resolution, request.Batch));
         var input = ModelInput.Create(network.InputShape, request.Seed);
@@ -73,60 +65,63 @@ public sealed class CellRunner(ModelCatalog catalog)
 
         var clock = Stopwatch.StartNew();
         using var model = backend.Load(artifacts, request.Threads);
-        row.CompileMs = clock.Elapsed.TotalMilliseconds;
+        result.CompileMs = clock.Elapsed.TotalMilliseconds;
 
         clock.Restart();
         var output = model.RunAndFetchOutput();
-        row.FirstMs = clock.Elapsed.TotalMilliseconds;
+        result.FirstMs = clock.Elapsed.TotalMilliseconds;
         WorkerFault.PerturbOutput(request, output);
 
-        if (!CheckOutput(request, row, output)) return;
+        if (!CheckOutput(request, result, output)) return;
         if (request.ReferenceOnly) return;
 
         var engine = new TimingEngine(request.Timing);
-        engine.Warmup(model.Run);
+        var call = WorkerFault.SlowIfRequested(request, model.Run);
+        result.SetupMs = SinceProcessStart();
+        engine.Warmup(call);
         counters?.Reset();
-        var measurement = engine.Measure(model.Run, counters is null ? null : new CounterRegion(counters));
+        var measurement = engine.Measure(call, counters is null ? null : new CounterRegion(counters));
 
-        var stats = measurement.Statistics;
-        row.Iterations = stats.Count;
-        row.StopReason = measurement.StopReason.ToColumn();
-        row.MedianMs = stats.Median;
-        row.MeanMs = stats.Mean;
-        row.StddevMs = stats.StandardDeviation;
-        row.MinMs = stats.Min;
-        row.P90Ms = stats.P90;
-        row.P99Ms = stats.P99;
-        row.MaxMs = stats.Max;
-        row.Ci95LowMs = stats.Ci95Lower;
-        row.Ci95HighMs = stats.Ci95Upper;
+        result.Statistics = measurement.Statistics;
+        result.StopReason = measurement.StopReason;
         if (counters is not null)
-            CounterSummary.From(counters.Read(), measurement.SamplesMs.Count, TimeSpan.FromMilliseconds(measurement.MeasuredMs)).ApplyTo(row);
+            result.Counters = CounterSummary.From(counters.Read(), measurement.SamplesMs.Count, TimeSpan.FromMilliseconds(measurement.MeasuredMs)).Figures;
         else
-            row.CountersStatus = "none: counters not requested";
-        if (request.SamplesPath is { } samplesPath) LatencySamples.Write(samplesPath, measurement.SamplesMs);
+            result.CountersStatus = "none: counters not requested";
+        if (request.SamplesPath is { } samplesPath)
+        {
+            LatencySamples.Write(samplesPath, measurement.SamplesMs);
+            result.SamplesWritten = true;
+        }
+    }
+
+    /// <summary>Milliseconds since this process started (runtime start-up included), as the kernel recorded the start.</summary>
+    private static double SinceProcessStart()
+    {
+        using var self = Process.GetCurrentProcess();
+        return (DateTime.Now - self.StartTime).TotalMilliseconds;
     }
 
     /// <summary>Writes or checks the reference; returns false when the cell cannot go on to timing.</summary>
-    private static bool CheckOutput(CellRequest request, ResultRow row, float[] output)
+    private static bool CheckOutput(CellRequest request, CellMeasurement result, float[] output)
     {
         if (!OutputComparison.AllFinite(output))
         {
-            row.Status = CellStatus.Mismatch.ToColumn();
-            row.Error = "the output holds NaN or infinite values";
+            result.Status = CellStatus.Mismatch;
+            result.Error = "the output holds NaN or infinite values";
             return false;
         }
         if (request.WritesReference || request.ReferenceOnly)
         {
             if (!OutputComparison.IsNonConstant(output))
             {
-                row.Status = CellStatus.Mismatch.ToColumn();
-                row.Error = "the output is constant, so it cannot serve as a reference";
+                result.Status = CellStatus.Mismatch;
+                result.Error = "the output is constant, so it cannot serve as a reference";
                 return false;
             }
             new ReferenceOutput(request.Backend, request.Seed, output).Write(request.ReferencePath);
-            row.ParityReference = request.Backend;
-            row.Status = CellStatus.Ok.ToColumn();
+            result.ParityReference = request.Backend;
+            result.Status = CellStatus.Ok;
             return true;
         }
 
@@ -135,18 +130,18 @@ public sealed class CellRunner(ModelCatalog catalog)
         if (reference.Seed != request.Seed)
             throw new InvalidOperationException($"the reference output at {request.ReferencePath} was computed with seed {reference.Seed}, this cell uses {request.Seed}");
         var difference = OutputComparison.Compare(output, reference.Values);
-        row.ParityReference = reference.Backend;
-        row.ParityRelErr = difference.RelativeL2Error;
+        result.ParityReference = reference.Backend;
+        result.ParityRelErr = difference.RelativeL2Error;
         if (difference.IsWithin(request.ParityTolerance))
         {
-            row.Status = CellStatus.Ok.ToColumn();
+            result.Status = CellStatus.Ok;
         }
         else
         {
-            row.Status = CellStatus.Mismatch.ToColumn();
-            row.Error = difference.Problem ?? $"relative L2 error {difference.RelativeL2Error:0.00e0} against {reference.Backend} exceeds the tolerance {request.ParityTolerance:0.0e0}";
+            result.Status = CellStatus.Mismatch;
+            result.Error = difference.Problem ?? $"relative L2 error {difference.RelativeL2Error:0.00e0} against {reference.Backend} exceeds the tolerance {request.ParityTolerance:0.0e0}";
         }
-        // A mismatching backend is still timed, so the row shows what it would have gained; reports never use it.
+        // A mismatching backend is still timed, so the result shows what it would have gained; reports never use it.
         return true;
     }
 

@@ -16,17 +16,13 @@ public static class WorkerEntry
     {
         if (parentProcessId is int parent) ParentWatch.KillMeWithParent(parent);
         var request = CellRequest.Read(requestPath);
-        switch (mode)
+        object answer = mode switch
         {
-            case ProbeMode:
-                var backend = BackendFactory.Create(BackendCatalog.Get(request.Backend), request.Options, request.OneDnnMaxIsa);
-                AtomicFile.WriteAllText(responsePath, JsonSerializer.Serialize(backend.Probe(), CellRequest.Json));
-                return 0;
-            case CellMode:
-                new CellRunner(catalog).Run(request).Write(responsePath);
-                return 0;
-            default:
-                throw new ArgumentException($"unknown worker mode '{mode}'; use {ProbeMode} or {CellMode}");
-        }
+            ProbeMode => BackendFactory.Create(BackendCatalog.Get(request.Backend), request.Options, request.OneDnnMaxIsa).Probe(),
+            CellMode => new CellRunner(catalog).Run(request),
+            _ => throw new ArgumentException($"unknown worker mode '{mode}'; use {ProbeMode} or {CellMode}"),
+        };
+        AtomicFile.WriteAllText(responsePath, JsonSerializer.Serialize(answer, answer.GetType(), CellRequest.Json));
+        return 0;
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 
 namespace FormFollowsFunction.Benchmarks.Worker;
@@ -6,7 +7,9 @@ namespace FormFollowsFunction.Benchmarks.Worker;
 /// A testing hook, so that the sweep's handling of broken workers is tested for real:
 /// <c>FFF_WORKER_FAULT=KIND[:BACKEND[:MODEL]][;...]</c> makes matching measurement cells (never
 /// reference computations) <c>abort</c> (SIGABRT, as a native crash would), <c>hang</c>, <c>exit</c>
-/// without an answer, or <c>perturb</c> their output by 1% before the parity check.
+/// without an answer, <c>perturb</c> their output by 1% before the parity check, or run <c>slow</c>:
+/// each timed call (warm-up and measured) 25% slower, by busy-waiting inside the call for a quarter of
+/// the call's own duration, a planted regression for testing <c>fff compare</c> and <c>fff history</c>.
 /// </summary>
 public static partial class WorkerFault
 {
@@ -39,14 +42,31 @@ public static partial class WorkerFault
         for (int i = 0; i < output.Length; i++) output[i] *= PerturbationFactor;
     }
 
+    /// <summary>Share of a call's own duration that <c>slow</c> adds to it by busy-waiting.</summary>
+    public const double SlowdownFraction = 0.25;
+
+    /// <summary>The timed call: <paramref name="call"/> itself, or, under a <c>slow</c> fault, the call followed by a busy-wait of a quarter of its duration.</summary>
+    public static Action SlowIfRequested(CellRequest request, Action call)
+    {
+        if (Requested(request) != "slow") return call;
+        return () =>
+        {
+            long start = Stopwatch.GetTimestamp();
+            call();
+            long own = Stopwatch.GetTimestamp() - start;
+            long until = start + own + (long)(own * SlowdownFraction);
+            while (Stopwatch.GetTimestamp() < until) Thread.SpinWait(20);
+        };
+    }
+
     private static string? Requested(CellRequest request)
     {
         if (request.ReferenceOnly || Environment.GetEnvironmentVariable(Variable) is not { Length: > 0 } specs) return null;
         foreach (var spec in specs.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var parts = spec.Split(':');
-            if (parts[0] is not ("abort" or "hang" or "exit" or "perturb"))
-                throw new ArgumentException($"{Variable}={specs}: a fault is abort, hang, exit or perturb, got '{parts[0]}'");
+            if (parts[0] is not ("abort" or "hang" or "exit" or "perturb" or "slow"))
+                throw new ArgumentException($"{Variable}={specs}: a fault is abort, hang, exit, perturb or slow, got '{parts[0]}'");
             if (parts.Length > 1 && !parts[1].Equals(request.Backend, StringComparison.OrdinalIgnoreCase)) continue;
             if (parts.Length > 2 && !parts[2].Equals(request.Model, StringComparison.OrdinalIgnoreCase)) continue;
             return parts[0];

@@ -7,7 +7,9 @@ namespace FormFollowsFunction.Benchmarks.Worker;
 /// <param name="ExitCode">The exit status; 128 + N when signal N killed it.</param>
 /// <param name="TimedOut">The parent killed it for running past its time limit.</param>
 /// <param name="LastOutput">The last lines it wrote (stdout and stderr), for the error column.</param>
-public sealed record WorkerExit(int ExitCode, bool TimedOut, bool Cancelled, string LastOutput)
+/// <param name="ProcessId">The worker's process id.</param>
+/// <param name="WallMs">Milliseconds from starting the worker to seeing it exit.</param>
+public sealed record WorkerExit(int ExitCode, bool TimedOut, bool Cancelled, string LastOutput, int ProcessId = 0, double WallMs = 0)
 {
     public bool Succeeded => ExitCode == 0 && !TimedOut && !Cancelled;
 
@@ -82,6 +84,7 @@ public sealed class WorkerLauncher(string fileName, IReadOnlyList<string> leadin
         }
 
         using var process = new Process { StartInfo = start };
+        var wall = Stopwatch.StartNew();
         process.OutputDataReceived += (_, e) => Record(e.Data);
         process.ErrorDataReceived += (_, e) => Record(e.Data);
         process.Start();
@@ -105,7 +108,7 @@ public sealed class WorkerLauncher(string fileName, IReadOnlyList<string> leadin
         // cancellation: a worker ended by SIGINT was interrupted, not crashed.
         cancelled |= cancellation.IsCancellationRequested || (!timedOut && process.ExitCode == 128 + SigInt);
         lock (gate)
-            return new WorkerExit(process.ExitCode, timedOut, cancelled, string.Join(" | ", tail));
+            return new WorkerExit(process.ExitCode, timedOut, cancelled, string.Join(" | ", tail), process.Id, wall.Elapsed.TotalMilliseconds);
     }
 
     // libtorch prints this on CPUs NNPACK does not support; it says nothing about the cell.

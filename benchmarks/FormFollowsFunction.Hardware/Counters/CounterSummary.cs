@@ -1,5 +1,4 @@
 using System.Globalization;
-using FormFollowsFunction.Results;
 
 namespace FormFollowsFunction.Hardware.Counters;
 
@@ -80,30 +79,23 @@ public sealed class CounterSummary
     /// <summary>One line for the <c>counters_status</c> column; see <see cref="CounterStatus"/>.</summary>
     public string Status { get; }
 
-    /// <summary>Fills the counter columns of a results row; columns whose events were not counted are set to null.</summary>
-    public void ApplyTo(ResultRow row)
-    {
-        ArgumentNullException.ThrowIfNull(row);
-        row.Instructions = Instructions;
-        row.Cycles = Cycles;
-        row.Ipc = Ipc;
-        row.CacheReferences = CacheReferences;
-        row.CacheMisses = CacheMisses;
-        row.LlcLoads = LlcLoads;
-        row.LlcLoadMisses = LlcLoadMisses;
-        row.LlcMissRatio = LlcMissRatio;
-        row.LlcMpki = LlcMpki;
-        row.TaskClockMs = TaskClockMs;
-        row.CpuUtilisation = CpuUtilisation;
-        row.ContextSwitches = ContextSwitches;
-        row.PageFaults = PageFaults;
-        row.CountersStatus = Status;
-    }
+    /// <summary>The per-inference figures alone, as plain numbers a worker can send to its parent.</summary>
+    public CounterFigures Figures => new(Instructions, Cycles, Ipc, CacheReferences, CacheMisses, LlcLoads, LlcLoadMisses,
+        LlcMissRatio, LlcMpki, TaskClockMs, CpuUtilisation, ContextSwitches, PageFaults, Status);
 
     // A ratio is undefined (null) when either side is missing or the denominator is zero.
     private static double? Ratio(double? numerator, double? denominator) =>
         numerator is { } n && denominator is { } d && d != 0 ? n / d : null;
 }
+
+/// <summary>
+/// Counter figures per inference over the measured iterations (null where not counted, never zero),
+/// with <see cref="Status"/> saying what was counted and why the rest was not.
+/// </summary>
+public sealed record CounterFigures(
+    double? Instructions, double? Cycles, double? Ipc, double? CacheReferences, double? CacheMisses, double? LlcLoads,
+    double? LlcLoadMisses, double? LlcMissRatio, double? LlcMpki, double? TaskClockMs, double? CpuUtilisation,
+    double? ContextSwitches, double? PageFaults, string Status);
 
 /// <summary>
 /// The <c>counters_status</c> wording: the first word is <c>ok</c> (every event counted), <c>partial</c>

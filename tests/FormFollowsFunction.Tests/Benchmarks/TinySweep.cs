@@ -12,7 +12,7 @@ internal static class TinySweep
 {
     public static readonly string[] Models = ["residual-d1-w0.25", "plain-d1-w0.25", "dwbottleneck-d1-w0.25"];
 
-    public static string Yaml(IEnumerable<string>? models = null, IEnumerable<int>? threads = null, double cellTimeoutSeconds = 60) => $$"""
+    public static string Yaml(IEnumerable<string>? models = null, IEnumerable<int>? threads = null, double cellTimeoutSeconds = 60, int launches = 1) => $$"""
         preset: quick
         models: [{{string.Join(", ", models ?? Models)}}]
         patterns: []
@@ -26,6 +26,7 @@ internal static class TinySweep
           max_iterations: 200
           max_seconds: 0.1
           target_relative_ci: 0.01
+        launches: {{launches}}
         cell_timeout_seconds: {{cellTimeoutSeconds.ToString(CultureInfo.InvariantCulture)}}
         counters: [none]
         backend_options:

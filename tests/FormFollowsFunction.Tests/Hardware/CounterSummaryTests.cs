@@ -133,11 +133,10 @@ public sealed class CounterSummaryTests
     }
 
     [Fact]
-    public void ApplyTo_fills_every_counter_column_and_clears_the_ones_not_counted()
+    public void Figures_hold_every_counter_per_inference_and_null_for_the_ones_not_counted()
     {
-        var row = new ResultRow { Instructions = 123, Ipc = 9, LlcMpki = 9, PageFaults = 7 };
         var readings = new CounterReadings([Counted(CounterEvent.TaskClock, 4_000_000), Counted(CounterEvent.PageFaults, 8), Unavailable(CounterEvent.Instructions, "no hardware PMU, virtual machine?")]);
-        CounterSummary.From(readings, 2, TimeSpan.FromMilliseconds(4)).ApplyTo(row);
+        var row = CounterSummary.From(readings, 2, TimeSpan.FromMilliseconds(4)).Figures;
 
         Assert.Null(row.Instructions);
         Assert.Null(row.Ipc);
@@ -146,7 +145,7 @@ public sealed class CounterSummaryTests
         Assert.Equal(2.0, row.TaskClockMs);
         Assert.Equal(1.0, row.CpuUtilisation);
         Assert.Equal(4.0, row.PageFaults);
-        Assert.Equal("partial; unavailable (no hardware PMU, virtual machine?): instructions", row.CountersStatus);
+        Assert.Equal("partial; unavailable (no hardware PMU, virtual machine?): instructions", row.Status);
     }
 
     [Fact]

@@ -89,6 +89,10 @@ internal sealed class RunCommand : Command<RunCommand.Settings>
         [Description("Pin each worker to the first THREADS logical CPUs.")]
         public bool? Pin { get; init; }
 
+        [CommandOption("--launches <K>")]
+        [Description("Measure each cell in K worker processes, spread over the run (between-process variation enters the intervals). Default: the preset's.")]
+        public int? Launches { get; init; }
+
         [CommandOption("--out <DIR>")]
         [Description("The run folder to create. Default: results/<UTC time>-<machine>/ in the repository.")]
         public string? Out { get; init; }
@@ -128,6 +132,7 @@ internal sealed class RunCommand : Command<RunCommand.Settings>
             Counters = ListOption.Strings("--counters", Counters),
             KeepSamples = KeepSamples,
             Pin = Pin,
+            Launches = Launches,
         };
 
         public bool HasSweepOptions => Overrides() != new SweepOverrides();
@@ -171,7 +176,7 @@ internal sealed class RunCommand : Command<RunCommand.Settings>
         }
 
         Introduce(session);
-        var observer = new ProgressObserver(log, session.CellsToRun);
+        var observer = new ProgressObserver(log, session.LaunchesToRun);
         var outcome = observer.Show(token => session.Run(observer, token), cancellation);
 
         var rows = session.Folder.ReadResults();
@@ -215,6 +220,7 @@ internal sealed class RunCommand : Command<RunCommand.Settings>
         log.MarkupLine(
             $"  {total} cells ({session.Plan.Groups.Select(g => g.Model.Id).Distinct().Count()} models x {session.Measured.Count(b => b.Available)} backends x threads {string.Join(",", configuration.Threads)}" +
             $" x batch {string.Join(",", configuration.Batch)} x {string.Join(",", configuration.Resolution)} px)" +
+            (configuration.Launches > 1 ? $", each in {configuration.Launches} launches (worker processes) spread over {configuration.Launches} rounds" : "") +
             (total > session.CellsToRun ? $", {total - session.CellsToRun} already done" : "") +
             $"; each measured until the 95% CI of the median is within ±{configuration.Timing.TargetRelativeCi:P1} or {configuration.Timing.MaxSeconds:0.#} s");
     }
