@@ -72,7 +72,7 @@ public static class RunCsv
         try
         {
             if (!csv.Read() || !csv.ReadHeader())
-                throw new ResultsFormatException($"{path} is empty; expected a FormFollowsFunction {kind} file with a header line");
+                throw new ResultsFormatException($"{path} is empty; expected a FormFollowsFunction {kind}.csv with a header line");
             var header = csv.HeaderRecord ?? [];
             var missing = requiredColumns.Where(c => !header.Contains(c)).ToList();
             if (missing.Count > 0)
