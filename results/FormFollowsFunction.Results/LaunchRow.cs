@@ -27,6 +27,12 @@ public sealed class LaunchRow
     /// </summary>
     [Name("setup_ms")] public double? SetupMs { get; set; }
 
+    /// <summary>Of <see cref="SetupMs"/>: from the process's start until the worker began its cell (runtime and program start-up).</summary>
+    [Name("startup_ms")] public double? StartupMs { get; set; }
+
+    /// <summary>Of <see cref="SetupMs"/>: binding and probing the backend in this process (TorchSharp: its convolution self-check).</summary>
+    [Name("probe_ms")] public double? ProbeMs { get; set; }
+
     /// <summary>Milliseconds of wall-clock time the parent waited for the worker, start to exit.</summary>
     [Name("worker_wall_ms")] public double? WorkerWallMs { get; set; }
 

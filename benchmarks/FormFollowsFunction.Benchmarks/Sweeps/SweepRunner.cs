@@ -165,6 +165,8 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
             Launch = launch.Round,
             WorkerPid = exit.ProcessId > 0 ? exit.ProcessId : null,
             SetupMs = measured.SetupMs,
+            StartupMs = measured.StartupMs,
+            ProbeMs = measured.ProbeMs,
             WorkerWallMs = exit.WallMs,
             Measurement = _rows.Launch(cell, model, measured, samplesPath is null ? null : Path.GetRelativePath(folder.Path, samplesPath)),
         };

@@ -101,6 +101,12 @@ public sealed class CellMeasurement
     /// <summary>Milliseconds from the worker process's start to its first warm-up call; see <see cref="LaunchRow.SetupMs"/>.</summary>
     public double? SetupMs { get; set; }
 
+    /// <summary>Milliseconds from the process's start until the worker began the cell.</summary>
+    public double? StartupMs { get; set; }
+
+    /// <summary>Milliseconds the backend's binding and probe took in this process.</summary>
+    public double? ProbeMs { get; set; }
+
     /// <summary>A launch that was not measured (the worker never answered, or no reference could be made).</summary>
     public static CellMeasurement NotMeasured(CellStatus status, string error) => new() { Status = status, Error = error };
 

@@ -20,8 +20,8 @@ public sealed class CellRunner(ModelCatalog catalog)
 {
     public CellMeasurement Run(CellRequest request)
     {
+        var result = new CellMeasurement { StartupMs = SinceProcessStart() };
         WorkerFault.InjectAtStart(request);
-        var result = new CellMeasurement();
         try
         {
             Measure(request, result);
@@ -46,8 +46,10 @@ public sealed class CellRunner(ModelCatalog catalog)
         var events = request.ReferenceOnly ? [] : request.Counters.Select(CounterEvent.Parse).ToList();
         using var counters = events.Count > 0 ? CounterGroup.Open(events, CounterScope.CallingThreadAndNewThreads) : null;
 
+        var probing = Stopwatch.StartNew();
         var backend = BackendFactory.Create(descriptor, request.Options, request.OneDnnMaxIsa);
         var probe = backend.Probe();
+        result.ProbeMs = probing.Elapsed.TotalMilliseconds;
         result.BackendVersion = probe.Version;
         result.Device = probe.Device;
         if (!probe.Available)

@@ -11,7 +11,7 @@ public sealed class LaunchesCsvTests
     {
         string launchHeader = RunCsv.HeaderLine<LaunchRow>().TrimEnd('\n');
         string resultsHeader = ResultsCsv.HeaderLine().TrimEnd('\n');
-        Assert.Equal("round,launch,worker_pid,setup_ms,worker_wall_ms," + resultsHeader, launchHeader);
+        Assert.Equal("round,launch,worker_pid,setup_ms,startup_ms,probe_ms,worker_wall_ms," + resultsHeader, launchHeader);
     }
 
     [Fact]
