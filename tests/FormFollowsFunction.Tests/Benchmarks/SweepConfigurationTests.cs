@@ -143,6 +143,30 @@ public sealed class SweepConfigurationTests
     }
 
     [Fact]
+    public void The_example_file_in_the_documentation_is_valid_and_names_every_key()
+    {
+        string docs = File.ReadAllText(Path.Combine(SourceTree.Root()!, "docs", "benchmarks.md"));
+        int start = docs.IndexOf("```yaml\n", docs.IndexOf("A configuration file with every key", StringComparison.Ordinal), StringComparison.Ordinal) + "```yaml\n".Length;
+        string example = docs[start..docs.IndexOf("```", start, StringComparison.Ordinal)];
+
+        var layer = SweepConfigurationFile.ParseLayer(example, "docs/benchmarks.md");
+
+        var documented = new HashSet<string>();
+        void Collect(JsonObject json, string prefix)
+        {
+            foreach (var (key, value) in json)
+            {
+                string path = prefix == "backend_options" ? $"{prefix}.*" : prefix.Length == 0 ? key : $"{prefix}.{key}";
+                if (prefix != "backend_options") documented.Add(path);
+                if (value is JsonObject inner) Collect(inner, path);
+            }
+        }
+        Collect(layer, "");
+        var missing = SweepConfigurationSchema.Instance.Keys().Select(k => k.Path).Where(k => !documented.Contains(k)).ToList();
+        Assert.True(missing.Count == 0, $"docs/benchmarks.md's example file lacks: {string.Join(", ", missing)}");
+    }
+
+    [Fact]
     public void A_layer_that_repeats_the_stored_values_changes_nothing()
     {
         var stored = SweepPresets.Quick with { Models = ["resnet18"], Patterns = [], Threads = [1] };
