@@ -39,6 +39,10 @@ public sealed class RunCommandInputTests : IDisposable
     public void A_list_item_that_is_not_a_number() => AssertRefused(Run("--threads", "1,two"), "error: --threads: expected a whole number, got 'two'");
 
     [Fact]
+    public void A_number_flag_that_is_not_a_number_is_named_without_a_type_name() =>
+        AssertRefused(Run("--models", "resnet18", "--launches", "two"), "error: --launches: expected a whole number, got 'two'");
+
+    [Fact]
     public void Launches_below_one() => AssertRefused(Run("--models", "resnet18", "--launches", "0"), "error: launches must be at least 1 (worker processes per cell), got 0");
 
     [Fact]

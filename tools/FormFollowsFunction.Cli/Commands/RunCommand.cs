@@ -25,6 +25,10 @@ internal sealed class SweepKeyAttribute(string path) : Attribute
 /// </summary>
 internal sealed class RunCommand : Command<RunCommand.Settings>
 {
+    /// <summary>
+    /// Flags that set a configuration key carry <see cref="SweepKeyAttribute"/> and take their value as
+    /// text: the schema converts it by the key's type, with the same messages as YAML and --set.
+    /// </summary>
     internal sealed class Settings : CommandSettings
     {
         [CommandOption("--preset <NAME>")]
@@ -78,32 +82,32 @@ internal sealed class RunCommand : Command<RunCommand.Settings>
         [CommandOption("--seed <N>")]
         [Description("Seed of weights and inputs. Default: 42.")]
         [SweepKey("seed")]
-        public int? Seed { get; init; }
+        public string? Seed { get; init; }
 
         [CommandOption("--max-seconds <S>")]
         [Description("Cap on each cell's measured phase, in seconds.")]
         [SweepKey("timing.max_seconds")]
-        public double? MaxSeconds { get; init; }
+        public string? MaxSeconds { get; init; }
 
         [CommandOption("--target-ci <FRACTION>")]
         [Description("Stop measuring once the 95% CI of the median is within this fraction of it (0.01 = ±1%).")]
         [SweepKey("timing.target_relative_ci")]
-        public double? TargetCi { get; init; }
+        public string? TargetCi { get; init; }
 
         [CommandOption("--cell-timeout <S>")]
         [Description("Kill a worker after this many seconds and record the cell as 'timeout'.")]
         [SweepKey("cell_timeout_seconds")]
-        public double? CellTimeout { get; init; }
+        public string? CellTimeout { get; init; }
 
         [CommandOption("--launches <K>")]
         [Description("Measure each cell in K worker processes, spread over the run (between-process variation enters the intervals). Default: the preset's.")]
         [SweepKey("launches")]
-        public int? Launches { get; init; }
+        public string? Launches { get; init; }
 
         [CommandOption("--tolerance <X>")]
         [Description("Largest relative L2 error of a backend's output against the reference (default 1e-3).")]
         [SweepKey("parity.tolerance")]
-        public double? Tolerance { get; init; }
+        public string? Tolerance { get; init; }
 
         [CommandOption("--counters <LIST>")]
         [Description("Counters around the measured iterations: default, none, or event specs (docs/counters.md).")]
