@@ -46,6 +46,7 @@ app.Configure(config =>
         .WithExample("run", "--models", "resnet50,mobilenetv2", "--backends", "torch-cpu,ort-cpu", "--threads", "1,2")
         .WithExample("run", "--patterns", "residual,dwbottleneck", "--depths", "2,4,8,16", "--widths", "0.5,1.0")
         .WithExample("run", "--config", "sweep.yaml")
+        .WithExample("run", "--config", "sweep.yaml", "--set", "timing.max_seconds=5", "--set", "backend_options.ort-cpu.graph_optimization=basic")
         .WithExample("run", "--resume", "results/20261128T040000Z-lab1");
     config.AddCommand<BackendsCommand>("backends")
         .WithDescription("Show which backends this machine can run, with versions, devices and how to enable the others.")

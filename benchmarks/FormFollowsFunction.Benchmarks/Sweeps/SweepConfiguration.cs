@@ -11,8 +11,10 @@ public sealed record ParitySettings(string Reference = "torch-cpu", double Toler
 /// <summary>
 /// Everything that decides what a sweep measures and how: models (reference names and pattern
 /// grids), backends, threads, batch sizes, resolutions, seed, timing policy, parity check, counters.
-/// Built from a preset, a YAML file and command-line flags (in that order of precedence, lowest first),
-/// recorded in the run manifest, and compared on resume.
+/// Built in layers, lowest first: a preset, a YAML file, command-line flags, <c>--set KEY=VALUE</c>
+/// (<see cref="SweepConfigurationLayers"/>); recorded in the run manifest, and compared on resume.
+/// Its properties, as System.Text.Json names them (snake_case), are the keys of YAML files and
+/// <c>--set</c> (<see cref="SweepConfigurationSchema"/>): a new setting is one property here.
 /// </summary>
 public sealed record SweepConfiguration
 {

@@ -1,136 +1,101 @@
-using FormFollowsFunction.Benchmarks.Backends;
-using FormFollowsFunction.Benchmarks.Timing;
+using System.Text.Json.Nodes;
 using YamlDotNet.Core;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
+using YamlDotNet.Core.Events;
+using YamlDotNet.RepresentationModel;
 
 namespace FormFollowsFunction.Benchmarks.Sweeps;
 
 /// <summary>
-/// Reads a sweep configuration from YAML (snake_case keys, see docs/benchmarks.md). Keys that are
-/// not set keep the value of the preset the file names (<c>preset:</c>, default quick). Unknown keys
-/// are errors, so a typo cannot silently fall back to a default.
+/// Reads a sweep configuration from YAML: the keys of <see cref="SweepConfigurationSchema"/>
+/// (snake_case, see docs/benchmarks.md), every one optional. Keys that are not set keep the value of
+/// the preset the file names (<c>preset:</c>, default quick). Unknown keys are errors, so a typo
+/// cannot silently fall back to a default; every error names the file, the line and the key.
 /// </summary>
 public static class SweepConfigurationFile
 {
-    public static SweepConfiguration Load(string path)
+    public static SweepConfiguration Load(string path) => SweepConfigurationLayers.Build([LoadLayer(path)]);
+
+    /// <summary>The file's keys as a configuration layer, checked against the schema.</summary>
+    public static JsonObject LoadLayer(string path)
     {
         if (!File.Exists(path)) throw new SweepConfigurationException($"configuration file '{path}' does not exist");
-        return Parse(File.ReadAllText(path), path);
+        return ParseLayer(File.ReadAllText(path), path);
     }
 
-    public static SweepConfiguration Parse(string yaml, string origin)
+    public static SweepConfiguration Parse(string yaml, string origin) => SweepConfigurationLayers.Build([ParseLayer(yaml, origin)]);
+
+    public static JsonObject ParseLayer(string yaml, string origin)
     {
-        var deserializer = new DeserializerBuilder()
-            .WithNamingConvention(UnderscoredNamingConvention.Instance)
-            .Build();
-        Document? document;
+        var stream = new YamlStream();
+        var parser = new FlowTrackingParser(new Parser(new StringReader(yaml)));
         try
         {
-            document = deserializer.Deserialize<Document>(yaml);
+            stream.Load(parser);
         }
-        catch (YamlException e)
+        catch (Exception e) when (e is YamlException or InvalidOperationException)
         {
-            string reason = (e.InnerException?.Message ?? e.Message).Split('\n')[0];
-            if (reason.Contains("not found on type", StringComparison.Ordinal))
-                reason = $"unknown key ({reason})";
-            throw new SweepConfigurationException($"{origin} (line {e.Start.Line}, column {e.Start.Column}): {reason}");
+            // A '[' or '{' still open when the parser gave up is the usual cause, and its place the useful one.
+            var (mark, reason) = parser.OpenFlow is { } open
+                ? (open.Start, open is SequenceStart ? "a '[' list is not closed with ']'" : "a '{' mapping is not closed with '}'")
+                : (e is YamlException y ? y.Start : parser.Current?.Start ?? Mark.Empty, Explain(e));
+            throw new SweepConfigurationException($"{origin} (line {mark.Line}, column {mark.Column}): the YAML is malformed: {reason}");
         }
-        if (document is null) throw new SweepConfigurationException($"{origin} is empty; see docs/benchmarks.md for the keys");
-        return document.ApplyTo(SweepPresets.Get(document.Preset ?? SweepPresets.DefaultName));
-    }
-
-    /// <summary>The YAML document: every key optional.</summary>
-    private sealed class Document
-    {
-        public string? Preset { get; set; }
-        public List<string>? Models { get; set; }
-        public List<string>? Patterns { get; set; }
-        public List<int>? Depths { get; set; }
-        public List<double>? Widths { get; set; }
-        public List<string>? Backends { get; set; }
-        public List<int>? Threads { get; set; }
-        public List<int>? Batch { get; set; }
-        public List<int>? Resolution { get; set; }
-        public int? Seed { get; set; }
-        public TimingDocument? Timing { get; set; }
-        public int? Launches { get; set; }
-        public double? CellTimeoutSeconds { get; set; }
-        public ParityDocument? Parity { get; set; }
-        public List<string>? Counters { get; set; }
-        public bool? KeepSamples { get; set; }
-        public bool? Pin { get; set; }
-        public Dictionary<string, BackendOptionsDocument>? BackendOptions { get; set; }
-        public string? MallocTunables { get; set; }
-
-        public SweepConfiguration ApplyTo(SweepConfiguration preset) => preset with
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
+            throw new SweepConfigurationException($"{origin} is empty; see docs/benchmarks.md for the keys");
+        if (stream.Documents.Count > 1)
+            throw new SweepConfigurationException($"{origin} (line {stream.Documents[1].RootNode.Start.Line}): holds more than one YAML document; keep one");
+        try
         {
-            Models = Models ?? preset.Models,
-            // As on the command line: naming models alone means these models, without the preset's pattern grid.
-            Patterns = Patterns ?? (Models is not null ? [] : preset.Patterns),
-            Depths = Depths ?? preset.Depths,
-            Widths = Widths ?? preset.Widths,
-            Backends = Backends ?? preset.Backends,
-            Threads = Threads ?? preset.Threads,
-            Batch = Batch ?? preset.Batch,
-            Resolution = Resolution ?? preset.Resolution,
-            Seed = Seed ?? preset.Seed,
-            Timing = Timing?.ApplyTo(preset.Timing) ?? preset.Timing,
-            Launches = Launches ?? preset.Launches,
-            CellTimeoutSeconds = CellTimeoutSeconds ?? preset.CellTimeoutSeconds,
-            Parity = Parity?.ApplyTo(preset.Parity) ?? preset.Parity,
-            Counters = Counters ?? preset.Counters,
-            KeepSamples = KeepSamples ?? preset.KeepSamples,
-            Pin = Pin ?? preset.Pin,
-            BackendOptions = BackendOptions?.ToDictionary(p => p.Key, p => p.Value.ToOptions()) ?? preset.BackendOptions,
-            MallocTunables = MallocTunables ?? preset.MallocTunables,
-        };
-    }
-
-    private sealed class TimingDocument
-    {
-        public double? WarmupSeconds { get; set; }
-        public int? WarmupIterations { get; set; }
-        public int? MinIterations { get; set; }
-        public int? MaxIterations { get; set; }
-        public double? MaxSeconds { get; set; }
-        public double? TargetRelativeCi { get; set; }
-
-        public TimingPolicy ApplyTo(TimingPolicy policy) => policy with
+            return SweepConfigurationSchema.Convert(stream.Documents[0].RootNode, SweepConfigurationSchema.Instance.Root, "").AsObject();
+        }
+        catch (SchemaError e)
         {
-            WarmupSeconds = WarmupSeconds ?? policy.WarmupSeconds,
-            WarmupIterations = WarmupIterations ?? policy.WarmupIterations,
-            MinIterations = MinIterations ?? policy.MinIterations,
-            MaxIterations = MaxIterations ?? policy.MaxIterations,
-            MaxSeconds = MaxSeconds ?? policy.MaxSeconds,
-            TargetRelativeCi = TargetRelativeCi ?? policy.TargetRelativeCi,
-        };
+            string where = e.Node is { } node ? $"{origin} (line {node.Start.Line})" : origin;
+            throw new SweepConfigurationException($"{where}: {e.Describe()}");
+        }
     }
 
-    private sealed class ParityDocument
+    /// <summary>Passes a parser's events on, remembering the flow collections ('[', '{') not yet closed.</summary>
+    private sealed class FlowTrackingParser(IParser inner) : IParser
     {
-        public string? Reference { get; set; }
-        public double? Tolerance { get; set; }
+        private readonly Stack<ParsingEvent> _open = new();
 
-        public ParitySettings ApplyTo(ParitySettings parity) =>
-            new(Reference ?? parity.Reference, Tolerance ?? parity.Tolerance);
-    }
+        public ParsingEvent? Current => inner.Current;
 
-    private sealed class BackendOptionsDocument
-    {
-        public string? Library { get; set; }
-        public string? GraphOptimization { get; set; }
-        public string? Device { get; set; }
-        public string? Precision { get; set; }
-        public string? OnednnMaxIsa { get; set; }
+        /// <summary>The innermost '[' or '{' still open.</summary>
+        public ParsingEvent? OpenFlow => _open.Count > 0 ? _open.Peek() : null;
 
-        public BackendOptions ToOptions() => new()
+        public bool MoveNext()
         {
-            OneDnnMaxIsa = OnednnMaxIsa,
-            Library = Library,
-            GraphOptimization = GraphOptimization,
-            Device = Device,
-            Precision = Precision,
-        };
+            bool moved = inner.MoveNext();
+            switch (inner.Current)
+            {
+                case SequenceStart { Style: SequenceStyle.Flow } or MappingStart { Style: MappingStyle.Flow }:
+                    _open.Push(inner.Current);
+                    break;
+                case SequenceEnd or MappingEnd when _open.Count > 0 && Matches(inner.Current):
+                    _open.Pop();
+                    break;
+            }
+            return moved;
+        }
+
+        private bool Matches(ParsingEvent end) => end is SequenceEnd ? _open.Peek() is SequenceStart : _open.Peek() is MappingStart;
+    }
+
+    /// <summary>A YAML parser error in the words of someone writing the file, without the parser's internals.</summary>
+    internal static string Explain(Exception e)
+    {
+        string message = (e.InnerException?.Message ?? e.Message).Split('\n')[0].Trim();
+        string lower = message.ToLowerInvariant();
+        if (e is InvalidOperationException || lower.Contains("flow sequence") || lower.Contains("expected ',' or ']'"))
+            return lower.Contains("mapping") && !lower.Contains("sequence") ? "a '{' mapping is not closed with '}'" : "a '[' list is not closed with ']'";
+        if (lower.Contains("flow mapping") || lower.Contains("expected ',' or '}'")) return "a '{' mapping is not closed with '}'";
+        if (lower.Contains("duplicate key")) return "a key appears twice at the same level";
+        if (lower.Contains("mapping values are not allowed")) return "a 'key: value' where none is allowed (is a ':' missing a space after it, or is a value indented wrongly?)";
+        if (lower.Contains("did not find expected key") || lower.Contains("block mapping")) return "the indentation does not line up (keys of one mapping start in the same column)";
+        if (lower.Contains("tab")) return "a tab is used for indentation; indent with spaces";
+        if (lower.Contains("quoted scalar") || lower.Contains("end of stream")) return "a quoted text is not closed";
+        return message.TrimEnd('.');
     }
 }

@@ -57,6 +57,7 @@ public static class SweepConfigurationValidator
         Require(configuration.Threads.All(t => t > 0), $"threads must be positive, got {string.Join(",", configuration.Threads)}");
         Require(configuration.Batch.Count > 0 && configuration.Batch.All(b => b > 0), $"batch sizes must be positive, got {string.Join(",", configuration.Batch)}");
         Require(configuration.Resolution.Count > 0 && configuration.Resolution.All(r => r > 0), $"resolutions must be positive, got {string.Join(",", configuration.Resolution)}");
+        Require(configuration.Launches >= 1, $"launches must be at least 1 (worker processes per cell), got {configuration.Launches}");
         Require(configuration.CellTimeoutSeconds > 0, "cell timeout must be positive");
         Require(configuration.Launches >= 1, $"launches must be 1 or more (worker processes per cell), got {configuration.Launches}");
         if (configuration.Timing.Problem() is { } problem) throw new SweepConfigurationException($"timing: {problem}");

@@ -105,10 +105,11 @@ public sealed class SweepSession
     }
 
     /// <summary>
-    /// Reopens an interrupted run: its stored configuration is used (<paramref name="overrides"/> that
-    /// would change it are refused), finished cells are skipped, and a row torn by a kill is dropped.
+    /// Reopens an interrupted run: its stored configuration is used (a <paramref name="layer"/> of flags
+    /// and <c>--set</c> values that would change it is refused; one that repeats it, or none, is
+    /// accepted), finished cells are skipped, and a row torn by a kill is dropped.
     /// </summary>
-    public static SweepSession Resume(string path, SweepOverrides? overrides, string commandLine, ModelCatalog catalog, WorkerLauncher launcher,
+    public static SweepSession Resume(string path, JsonObject? layer, string commandLine, ModelCatalog catalog, WorkerLauncher launcher,
         Action<string> status, CancellationToken cancellation)
     {
         var folder = new RunFolder(path);
@@ -116,9 +117,9 @@ public sealed class SweepSession
         var manifest = folder.ReadManifest();
         var stored = FromJson(manifest.Configuration, folder.ManifestFile);
         var machine = MachineInspector.Inspect();
-        if (overrides is not null)
+        if (layer is { Count: > 0 })
         {
-            var resolved = SweepConfigurationValidator.Resolve(overrides.ApplyTo(stored), catalog, machine.PhysicalCores);
+            var resolved = SweepConfigurationValidator.Resolve(SweepConfigurationLayers.Build(ToJson(stored), [layer]), catalog, machine.PhysicalCores);
             var differences = Differences(ToJson(stored), ToJson(resolved));
             if (differences.Count > 0)
                 throw new SweepConfigurationException(
@@ -245,8 +246,7 @@ public sealed class SweepSession
     private static string SafeName(string name) =>
         string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_')) is { Length: > 0 } safe ? safe : "machine";
 
-    internal static JsonObject ToJson(SweepConfiguration configuration) =>
-        JsonSerializer.SerializeToNode(configuration, RunManifest.JsonOptions)!.AsObject();
+    internal static JsonObject ToJson(SweepConfiguration configuration) => SweepConfigurationLayers.ToJson(configuration);
 
     private static SweepConfiguration FromJson(JsonObject json, string origin)
     {

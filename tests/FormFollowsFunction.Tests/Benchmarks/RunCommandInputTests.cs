@@ -36,20 +36,52 @@ public sealed class RunCommandInputTests : IDisposable
     public void Resolution_too_small_for_the_network() => AssertRefused(Run("--models", "vgg16", "--resolution", "16"), "vgg16 needs an input resolution of at least 32 (got 16)");
 
     [Fact]
-    public void A_list_item_that_is_not_a_number() => AssertRefused(Run("--threads", "1,two"), "--threads: 'two' is not a whole number");
+    public void A_list_item_that_is_not_a_number() => AssertRefused(Run("--threads", "1,two"), "error: --threads: expected a whole number, got 'two'");
+
+    [Fact]
+    public void A_number_flag_that_is_not_a_number_is_named_without_a_type_name() =>
+        AssertRefused(Run("--models", "resnet18", "--launches", "two"), "error: --launches: expected a whole number, got 'two'");
+
+    [Fact]
+    public void Launches_below_one() => AssertRefused(Run("--models", "resnet18", "--launches", "0"), "error: launches must be at least 1 (worker processes per cell), got 0");
+
+    [Fact]
+    public void Set_with_a_misspelt_key_suggests_the_nearest() =>
+        AssertRefused(Run("--models", "resnet18", "--set", "timing.max_secnds=5"),
+            "error: --set timing.max_secnds=5: unknown key 'timing.max_secnds'; did you mean 'timing.max_seconds'?");
+
+    [Fact]
+    public void Set_with_a_value_of_the_wrong_type() =>
+        AssertRefused(Run("--models", "resnet18", "--set", "parity.tolerance=small"),
+            "error: --set parity.tolerance=small: parity.tolerance: expected a number, got 'small'");
+
+    [Fact]
+    public void Set_is_checked_by_the_validator_like_the_file_and_the_flags() =>
+        AssertRefused(Run("--models", "resnet18", "--set", "backend_options.ort-cpu.graph_optimization=fast"),
+            "error: backend_options.ort-cpu.graph_optimization: unknown graph optimisation level 'fast'");
+
+    [Fact]
+    public void Help_lists_the_flags_and_set()
+    {
+        var result = FffProgram.Run("run", "--help");
+        Assert.Equal(0, result.ExitCode);
+        foreach (var flag in new[] { "--preset", "--config", "--models", "--max-seconds", "--target-ci", "--launches", "--set", "--keep-samples", "--resume" })
+            Assert.Contains(flag, result.Output);
+        Assert.Contains("Measure each cell in K worker processes", result.Output);
+    }
 
     [Fact]
     public void Malformed_yaml_names_the_file_and_line()
     {
-        string config = _folder.Write("broken.yaml", "models: [resnet18\nbackends: [ort-cpu]\n");
-        AssertRefused(Run("--config", config), "broken.yaml (line");
+        string config = _folder.Write("broken.yaml", "backends: [ort-cpu]\nmodels: [resnet18\nseed: 3\n");
+        AssertRefused(Run("--config", config), "broken.yaml (line 2, column 9): the YAML is malformed: a '[' list is not closed with ']'");
     }
 
     [Fact]
     public void A_misspelt_yaml_key_is_an_error_not_a_silent_default()
     {
         string config = _folder.Write("typo.yaml", "models: [resnet18]\nbackend: [ort-cpu]\n");
-        AssertRefused(Run("--config", config), "typo.yaml (line 2, column 1): unknown key");
+        AssertRefused(Run("--config", config), "typo.yaml (line 2): unknown key 'backend'; did you mean 'backends'?");
     }
 
     [Fact]
@@ -76,8 +108,12 @@ public sealed class RunCommandInputTests : IDisposable
         Assert.Equal("precious", File.ReadAllText(Path.Combine(run, "results.csv")));
     }
 
-    [Fact]
-    public void Resuming_with_a_different_configuration_is_refused_and_changes_nothing()
+    [Theory]
+    [InlineData("--backends ort-cpu", "backends: [\"torch-cpu\",\"ort-cpu\"] then, [\"ort-cpu\"] now")]
+    [InlineData("--launches 3", "launches: 1 then, 3 now")]
+    [InlineData("--set seed=7", "seed: 42 then, 7 now")]
+    [InlineData("--set backend_options.ort-cpu.graph_optimization=basic", "backend_options: {} then, {\"ort-cpu\":{\"graph_optimization\":\"basic\"}} now")]
+    public void Resuming_with_a_different_configuration_is_refused_and_changes_nothing(string options, string difference)
     {
         string run = _folder.Combine("earlier");
         var folder = new RunFolder(run);
@@ -91,11 +127,11 @@ public sealed class RunCommandInputTests : IDisposable
         });
         string manifestBefore = File.ReadAllText(folder.ManifestFile);
 
-        var result = FffProgram.Run("run", "--resume", run, "--backends", "ort-cpu");
+        var result = FffProgram.Run(["run", "--resume", run, .. options.Split(' ')]);
 
         Assert.Equal(2, result.ExitCode);
         var line = Assert.Single(result.ErrorLines);
-        Assert.Contains("was configured differently (backends: [\"torch-cpu\",\"ort-cpu\"] then, [\"ort-cpu\"] now)", line);
+        Assert.Contains($"was configured differently ({difference})", line);
         Assert.Equal(manifestBefore, File.ReadAllText(folder.ManifestFile));
         Assert.False(File.Exists(folder.ResultsFile));
     }

@@ -52,22 +52,29 @@ public sealed class SweepEndToEndTests : IDisposable
     public void A_run_killed_with_SIGKILL_resumes_to_exactly_the_cells_of_an_uninterrupted_run()
     {
         int[] threads = [1, 2];
-        string config = TinySweep.WriteConfig(_folder, TinySweep.Yaml(threads: threads));
+        // The last model's ort-cpu cells hang far longer than the test waits: the sweep cannot finish
+        // before it is killed, however fast or slow the machine (resume runs without the fault).
+        string config = TinySweep.WriteConfig(_folder, TinySweep.Yaml(threads: threads, cellTimeoutSeconds: 3600));
         string run = _folder.Combine("run");
         string results = Path.Combine(run, RunFolder.ResultsFileName);
+        var hang = new Dictionary<string, string> { [WorkerFault.Variable] = $"hang:ort-cpu:{TinySweep.Models[^1]}" };
 
-        using (var sweep = Process.Start(FffProgram.StartInfo(null, "run", "--config", config, "--out", run, "--no-report"))!)
+        using (var sweep = Process.Start(FffProgram.StartInfo(hang, "run", "--config", config, "--out", run, "--no-report"))!)
         {
-            sweep.StandardOutput.ReadToEndAsync();
-            sweep.StandardError.ReadToEndAsync();
-            var deadline = Stopwatch.StartNew();
-            while (DataLines(results) < 3 && !sweep.HasExited && deadline.Elapsed < TimeSpan.FromMinutes(3)) Thread.Sleep(50);
-            Assert.False(sweep.HasExited, "the sweep finished before it could be killed; the test needs a longer sweep");
+            var error = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            sweep.OutputDataReceived += (_, _) => { };
+            sweep.ErrorDataReceived += (_, e) => { if (e.Data is not null) error.Enqueue(e.Data); };
+            sweep.BeginOutputReadLine();
+            sweep.BeginErrorReadLine();
+            bool reached = WaitForRows(results, 3, sweep, TimeSpan.FromMinutes(3));
+            Assert.True(reached, sweep.HasExited
+                ? $"the sweep ended (exit {sweep.ExitCode}) before it could be killed: {string.Join('\n', error)}"
+                : "the sweep wrote fewer than 3 rows in 3 minutes");
             sweep.Kill(entireProcessTree: false); // SIGKILL to the parent only: its worker must die with it
             sweep.WaitForExit();
         }
         int beforeResume = DataLines(results);
-        Assert.InRange(beforeResume, 3, 11);
+        Assert.InRange(beforeResume, 3, 10); // at most every cell but the two that hang
         WaitUntilNoWorkerOf(run);
 
         var resumed = FffProgram.Run("run", "--resume", run, "--no-report");
@@ -103,6 +110,43 @@ public sealed class SweepEndToEndTests : IDisposable
         Assert.Equal("run", new RunFolder(run).ReadManifest().RunId);
     }
 
+    [Fact]
+    public void A_run_past_its_time_limit_is_killed_with_its_workers_and_fails_with_its_command_and_output()
+    {
+        string config = TinySweep.WriteConfig(_folder, TinySweep.Yaml(models: [TinySweep.Models[0]], cellTimeoutSeconds: 3600));
+        string run = _folder.Combine("run");
+        var hang = new Dictionary<string, string> { [WorkerFault.Variable] = "hang" };
+
+        var failure = Assert.ThrowsAny<Xunit.Sdk.XunitException>(() =>
+            FffProgram.Run(hang, TimeSpan.FromSeconds(2), "run", "--config", config, "--out", run, "--no-report"));
+
+        Assert.Contains($"fff run --config {config} --out {run} --no-report did not end within 2 s and was killed", failure.Message);
+        Assert.Contains("--- standard error so far ---", failure.Message);
+        WaitUntilNoWorkerOf(run);
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="path"/> holds at least <paramref name="rows"/> rows, woken by the
+    /// folder's change events (with a poll as a safety net, since such events may be coalesced);
+    /// false if <paramref name="process"/> ended first or the time limit passed.
+    /// </summary>
+    private static bool WaitForRows(string path, int rows, Process process, TimeSpan limit)
+    {
+        string folder = Path.GetDirectoryName(path)!;
+        string watched = Path.GetDirectoryName(folder)!;
+        using var watcher = new FileSystemWatcher(watched) { IncludeSubdirectories = true, EnableRaisingEvents = true };
+        using var changed = new AutoResetEvent(false);
+        watcher.Changed += (_, _) => changed.Set();
+        watcher.Created += (_, _) => changed.Set();
+        var deadline = Stopwatch.StartNew();
+        while (DataLines(path) < rows)
+        {
+            if (process.HasExited || deadline.Elapsed > limit) return false;
+            changed.WaitOne(TimeSpan.FromSeconds(1));
+        }
+        return true;
+    }
+
     private static int DataLines(string path)
     {
         if (!File.Exists(path)) return 0;
@@ -111,18 +155,42 @@ public sealed class SweepEndToEndTests : IDisposable
         return reader.ReadToEnd().Count(c => c == '\n') - 1;
     }
 
-    /// <summary>A killed sweep's worker dies with it (PR_SET_PDEATHSIG); wait until no process still works for the run.</summary>
+    /// <summary>
+    /// A killed sweep's worker dies with it (PR_SET_PDEATHSIG): wait, bounded, until no process still
+    /// works for the run, woken by each such process's exit rather than by a fixed sleep.
+    /// </summary>
     private static void WaitUntilNoWorkerOf(string run)
     {
         var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(10))
+        var limit = TimeSpan.FromSeconds(30);
+        while (WorkersOf(run) is { Count: > 0 } workers)
         {
-            bool any = Directory.EnumerateDirectories("/proc")
-                .Select(d => Path.Combine(d, "cmdline"))
-                .Any(cmdline => { try { return File.ReadAllText(cmdline).Contains(run, StringComparison.Ordinal); } catch (IOException) { return false; } catch (UnauthorizedAccessException) { return false; } });
-            if (!any) return;
-            Thread.Sleep(100);
+            var left = limit - deadline.Elapsed;
+            if (left <= TimeSpan.Zero)
+                Assert.Fail($"a worker of {run} outlived its killed parent (pid {string.Join(", ", workers.Select(w => w.Id))})");
+            foreach (var worker in workers)
+                using (worker)
+                    worker.WaitForExit(left > TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : left);
         }
-        Assert.Fail($"a worker of {run} outlived its killed parent");
+    }
+
+    /// <summary>Live processes whose command line names the run folder (a zombie's command line is empty).</summary>
+    private static List<Process> WorkersOf(string run)
+    {
+        var workers = new List<Process>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out int pid)) continue;
+            try
+            {
+                if (!File.ReadAllText(Path.Combine(directory, "cmdline")).Contains(run, StringComparison.Ordinal)) continue;
+                workers.Add(Process.GetProcessById(pid));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                // Gone meanwhile, or not ours to read.
+            }
+        }
+        return workers;
     }
 }

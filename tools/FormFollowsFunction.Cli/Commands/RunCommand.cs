@@ -1,4 +1,7 @@
 using System.ComponentModel;
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json.Nodes;
 using FormFollowsFunction.Architectures.Catalog;
 using FormFollowsFunction.Benchmarks.Sweeps;
 using FormFollowsFunction.Benchmarks.Worker;
@@ -9,12 +12,23 @@ using Spectre.Console.Cli;
 
 namespace FormFollowsFunction.Cli.Commands;
 
+/// <summary>Marks a flag of <c>fff run</c> as setting this key of the sweep configuration (a dotted path, as for <c>--set</c>).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+internal sealed class SweepKeyAttribute(string path) : Attribute
+{
+    public string Path { get; } = path;
+}
+
 /// <summary>
 /// <c>fff run</c>: measures a sweep of models x backends x threads x batch sizes x resolutions, each
 /// cell in a worker process, appending one CSV row per cell, then writes the report.
 /// </summary>
 internal sealed class RunCommand : Command<RunCommand.Settings>
 {
+    /// <summary>
+    /// Flags that set a configuration key carry <see cref="SweepKeyAttribute"/> and take their value as
+    /// text: the schema converts it by the key's type, with the same messages as YAML and --set.
+    /// </summary>
     internal sealed class Settings : CommandSettings
     {
         [CommandOption("--preset <NAME>")]
@@ -27,71 +41,92 @@ internal sealed class RunCommand : Command<RunCommand.Settings>
 
         [CommandOption("--models <LIST>")]
         [Description("Reference networks and pattern identifiers, comma-separated (resnet50,residual-d8-w1.0). Alone, replaces the preset's pattern grid.")]
+        [SweepKey("models")]
         public string? Models { get; init; }
 
         [CommandOption("--patterns <LIST>")]
         [Description("Patterns to cross with --depths and --widths: plain, residual, dwbottleneck, darts.")]
+        [SweepKey("patterns")]
         public string? Patterns { get; init; }
 
         [CommandOption("--depths <LIST>")]
         [Description("Pattern depths (blocks or cells), comma-separated.")]
+        [SweepKey("depths")]
         public string? Depths { get; init; }
 
         [CommandOption("--widths <LIST>")]
         [Description("Pattern width multipliers, comma-separated.")]
+        [SweepKey("widths")]
         public string? Widths { get; init; }
 
         [CommandOption("--backends <LIST>")]
         [Description("Backends, comma-separated; unavailable ones are listed and skipped. Default: all (see 'fff backends').")]
+        [SweepKey("backends")]
         public string? Backends { get; init; }
 
         [CommandOption("--threads <LIST>")]
         [Description("Intra-op thread counts, the same for every backend. Default: the machine's physical cores.")]
+        [SweepKey("threads")]
         public string? Threads { get; init; }
 
         [CommandOption("--batch <LIST>")]
         [Description("Batch sizes. Default: 1.")]
+        [SweepKey("batch")]
         public string? Batch { get; init; }
 
         [CommandOption("--resolution <LIST>")]
         [Description("Input resolutions in pixels (square). Default: 224.")]
+        [SweepKey("resolution")]
         public string? Resolution { get; init; }
 
         [CommandOption("--seed <N>")]
         [Description("Seed of weights and inputs. Default: 42.")]
-        public int? Seed { get; init; }
+        [SweepKey("seed")]
+        public string? Seed { get; init; }
 
         [CommandOption("--max-seconds <S>")]
         [Description("Cap on each cell's measured phase, in seconds.")]
-        public double? MaxSeconds { get; init; }
+        [SweepKey("timing.max_seconds")]
+        public string? MaxSeconds { get; init; }
 
         [CommandOption("--target-ci <FRACTION>")]
         [Description("Stop measuring once the 95% CI of the median is within this fraction of it (0.01 = ±1%).")]
-        public double? TargetCi { get; init; }
+        [SweepKey("timing.target_relative_ci")]
+        public string? TargetCi { get; init; }
 
         [CommandOption("--cell-timeout <S>")]
         [Description("Kill a worker after this many seconds and record the cell as 'timeout'.")]
-        public double? CellTimeout { get; init; }
+        [SweepKey("cell_timeout_seconds")]
+        public string? CellTimeout { get; init; }
+
+        [CommandOption("--launches <K>")]
+        [Description("Measure each cell in K worker processes, spread over the run (between-process variation enters the intervals). Default: the preset's.")]
+        [SweepKey("launches")]
+        public string? Launches { get; init; }
 
         [CommandOption("--tolerance <X>")]
         [Description("Largest relative L2 error of a backend's output against the reference (default 1e-3).")]
-        public double? Tolerance { get; init; }
+        [SweepKey("parity.tolerance")]
+        public string? Tolerance { get; init; }
 
         [CommandOption("--counters <LIST>")]
         [Description("Counters around the measured iterations: default, none, or event specs (docs/counters.md).")]
+        [SweepKey("counters")]
         public string? Counters { get; init; }
 
         [CommandOption("--keep-samples")]
         [Description("Write every cell's raw latencies to samples/ (lets 'fff compare' use a Mann-Whitney test).")]
+        [SweepKey("keep_samples")]
         public bool? KeepSamples { get; init; }
 
         [CommandOption("--pin")]
         [Description("Pin each worker to the first THREADS logical CPUs.")]
+        [SweepKey("pin")]
         public bool? Pin { get; init; }
 
-        [CommandOption("--launches <K>")]
-        [Description("Measure each cell in K worker processes, spread over the run (between-process variation enters the intervals). Default: the preset's.")]
-        public int? Launches { get; init; }
+        [CommandOption("--set <KEY=VALUE>")]
+        [Description("Set any configuration key (repeatable), after the preset, the file and the flags: --set timing.max_seconds=5, --set backend_options.ort-cpu.graph_optimization=basic; lists as 1,2 or [[1, 2]]. Keys: docs/benchmarks.md.")]
+        public string[]? Set { get; init; }
 
         [CommandOption("--out <DIR>")]
         [Description("The run folder to create. Default: results/<UTC time>-<machine>/ in the repository.")]
@@ -114,28 +149,38 @@ internal sealed class RunCommand : Command<RunCommand.Settings>
             return ValidationResult.Success();
         }
 
-        public SweepOverrides Overrides() => new()
+        /// <summary>The configuration of a new run: the preset, then the file, then the flags, then <c>--set</c>.</summary>
+        public SweepConfiguration Configuration()
         {
-            Models = ListOption.Strings("--models", Models),
-            Patterns = ListOption.Strings("--patterns", Patterns),
-            Depths = ListOption.Integers("--depths", Depths),
-            Widths = ListOption.Numbers("--widths", Widths),
-            Backends = ListOption.Strings("--backends", Backends),
-            Threads = ListOption.Integers("--threads", Threads),
-            Batch = ListOption.Integers("--batch", Batch),
-            Resolution = ListOption.Integers("--resolution", Resolution),
-            Seed = Seed,
-            MaxSeconds = MaxSeconds,
-            TargetRelativeCi = TargetCi,
-            CellTimeoutSeconds = CellTimeout,
-            Tolerance = Tolerance,
-            Counters = ListOption.Strings("--counters", Counters),
-            KeepSamples = KeepSamples,
-            Pin = Pin,
-            Launches = Launches,
-        };
+            var layers = new List<JsonObject>();
+            if (Preset is not null) layers.Add(new JsonObject { ["preset"] = Preset });
+            if (Config is not null) layers.Add(SweepConfigurationFile.LoadLayer(Config));
+            layers.Add(CommandLineLayer());
+            return SweepConfigurationLayers.Build(layers);
+        }
 
-        public bool HasSweepOptions => Overrides() != new SweepOverrides();
+        /// <summary>
+        /// The layer the command line adds over the preset and the file: each flag marked with
+        /// <see cref="SweepKeyAttribute"/> that was given, then every <c>--set</c> in order.
+        /// </summary>
+        public JsonObject CommandLineLayer()
+        {
+            var layer = new JsonObject();
+            foreach (var property in typeof(Settings).GetProperties())
+            {
+                if (property.GetCustomAttribute<SweepKeyAttribute>() is not { } key || property.GetValue(this) is not { } value) continue;
+                string flag = "--" + property.GetCustomAttribute<CommandOptionAttribute>()!.LongNames[0];
+                string text = value switch
+                {
+                    bool b => b ? "true" : "false",
+                    IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
+                    _ => value.ToString() ?? "",
+                };
+                SweepConfigurationLayers.Merge(layer, SweepConfigurationLayers.FlagLayer(flag, key.Path, text));
+            }
+            foreach (var assignment in Set ?? []) SweepConfigurationLayers.Merge(layer, SweepConfigurationLayers.SetLayer(assignment));
+            return layer;
+        }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
@@ -166,12 +211,11 @@ internal sealed class RunCommand : Command<RunCommand.Settings>
         SweepSession session;
         if (settings.Resume is not null)
         {
-            session = SweepSession.Resume(settings.Resume, settings.HasSweepOptions ? settings.Overrides() : null, CommandLine(), catalog, launcher, Status, cancellation);
+            session = SweepSession.Resume(settings.Resume, settings.CommandLineLayer(), CommandLine(), catalog, launcher, Status, cancellation);
         }
         else
         {
-            var start = settings.Config is not null ? SweepConfigurationFile.Load(settings.Config) : SweepPresets.Get(settings.Preset ?? SweepPresets.DefaultName);
-            session = SweepSession.Start(settings.Overrides().ApplyTo(start), settings.Out, SourceTree.DefaultResultsFolder(),
+            session = SweepSession.Start(settings.Configuration(), settings.Out, SourceTree.DefaultResultsFolder(),
                 CommandLine(), catalog, launcher, Status, cancellation);
         }
 
