@@ -149,4 +149,26 @@ public sealed class LaunchAssemblyTests
         long total = Stopwatch.GetTimestamp() - before;
         Assert.True(total >= own * (1 + WorkerFault.SlowdownFraction), $"slowed call {total} ticks, its own work {own} ticks");
     }
+
+    [Fact]
+    public void Launch_costs_are_medians_per_backend_of_set_up_timed_work_and_worker_life()
+    {
+        LaunchRow Row(string backend, double setup, double probe, int iterations, double mean, double wall) => new()
+        {
+            Round = 1, Launch = 1, SetupMs = setup, StartupMs = setup / 4, ProbeMs = probe, WorkerWallMs = wall,
+            Measurement = new ResultRow { Model = "m", Backend = backend, Threads = 1, Batch = 1, Resolution = 32, Status = "ok", Iterations = iterations, MeanMs = mean },
+        };
+        var launches = new[]
+        {
+            Row("torch-cpu", 1200, 500, 10, 20, 2000), Row("torch-cpu", 1000, 300, 20, 20, 2400), Row("torch-cpu", 1400, 700, 30, 20, 3000),
+            Row("ort-cpu", 400, 80, 100, 2, 1000),
+            new LaunchRow { Round = 1, Launch = 1, Measurement = new ResultRow { Backend = "ort-cpu", Status = "crashed" } },
+        };
+
+        var costs = LaunchCost.Of(launches);
+
+        Assert.Equal(["ort-cpu", "torch-cpu"], costs.Select(c => c.Backend));
+        Assert.Equal(new LaunchCost("ort-cpu", 1, 400, 100, 80, 200, 1000), costs[0]);
+        Assert.Equal(new LaunchCost("torch-cpu", 3, 1200, 300, 500, 400, 2400), costs[1]);
+    }
 }
