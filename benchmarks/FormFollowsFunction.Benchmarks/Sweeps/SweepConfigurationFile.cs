@@ -121,6 +121,9 @@ public static class SweepConfigurationFile
         public string? Device { get; set; }
         public string? Precision { get; set; }
         public string? OnednnMaxIsa { get; set; }
+        public string? IoBoundary { get; set; }
+        public string? Tf32 { get; set; }
+        public string? CudnnAutotune { get; set; }
 
         public BackendOptions ToOptions() => new()
         {
@@ -129,6 +132,9 @@ public static class SweepConfigurationFile
             GraphOptimization = GraphOptimization,
             Device = Device,
             Precision = Precision,
+            IoBoundary = IoBoundary,
+            Tf32 = Tf32,
+            CudnnAutotune = CudnnAutotune,
         };
     }
 }

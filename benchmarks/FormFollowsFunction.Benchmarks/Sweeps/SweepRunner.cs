@@ -221,6 +221,7 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
             if (row.BackendVersion.Length == 0) row.BackendVersion = probed.Probe.Version;
             if (row.Device.Length == 0) row.Device = probed.Probe.Device;
         }
+        if (row.IoBoundary.Length == 0) row.IoBoundary = DeviceSettings.Resolve(cell.Backend, configuration.OptionsFor(cell.Backend.Name)).BoundaryColumn;
         if (row.GraphOptimization.Length == 0 && cell.Backend.UsesOnnxRuntime)
             row.GraphOptimization = GraphOptimizationNames.Parse(configuration.OptionsFor(cell.Backend.Name).GraphOptimization).ToColumn();
         if (context.L3Bytes is long l3 && l3 > 0)

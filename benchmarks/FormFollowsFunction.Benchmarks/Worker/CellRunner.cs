@@ -58,6 +58,7 @@ public sealed class CellRunner(ModelCatalog catalog)
         var probe = backend.Probe();
         row.BackendVersion = probe.Version;
         row.Device = probe.Device;
+        row.IoBoundary = DeviceSettings.Resolve(descriptor, request.Options).BoundaryColumn;
         if (!probe.Available)
         {
             row.Status = CellStatus.Failed.ToColumn();
