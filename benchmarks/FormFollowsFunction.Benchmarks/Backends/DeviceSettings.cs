@@ -39,6 +39,8 @@ public sealed record DeviceSettings(IoBoundary Boundary, bool Tf32, bool CudnnAu
         IoBoundary boundary = Parse(options.IoBoundary, Key("io_boundary"), gpu ? DefaultGpuBoundary : IoBoundary.Host);
         bool tf32 = Switch(options.Tf32, Key("tf32"), DefaultTf32);
         bool autotune = Switch(options.CudnnAutotune, Key("cudnn_autotune"), DefaultCudnnAutotune);
+        if (gpu && options.Device is { } device && !uint.TryParse(device, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+            throw new BackendOptionsException($"{Key("device")}: '{device}' is not a CUDA device index (0, 1, ...)");
         if (!gpu)
         {
             if (boundary == IoBoundary.Device)

@@ -125,12 +125,18 @@ public sealed class DeviceBoundaryTests
         Assert.Empty(new OrtBackend(BackendCatalog.OrtCpu, BackendOptions.None).RunConfigEntries());
     }
 
-    [Fact]
-    public void A_cuda_device_that_is_not_an_index_is_refused_naming_the_setting()
+    [Theory]
+    [InlineData("ort-cuda", "GPU")]
+    [InlineData("torch-cuda", "-1")]
+    public void A_cuda_device_that_is_not_an_index_is_refused_naming_the_setting(string backend, string device)
     {
-        var backend = new OrtBackend(BackendCatalog.OrtCuda, Options(device: "GPU"));
-        Assert.Equal("backend_options.ort-cuda.device: 'GPU' is not a CUDA device index (0, 1, ...)",
-            Assert.Throws<BackendOptionsException>(() => backend.CudaProviderOptions()).Message);
+        var configuration = SweepPresets.Quick with
+        {
+            Models = ["resnet18"], Patterns = [],
+            BackendOptions = new Dictionary<string, BackendOptions> { [backend] = Options(device: device) },
+        };
+        Assert.Equal($"backend_options.{backend}.device: '{device}' is not a CUDA device index (0, 1, ...)",
+            Assert.Throws<SweepConfigurationException>(() => SweepConfigurationValidator.Resolve(configuration, ModelCatalog.Default, physicalCores: 2)).Message);
     }
 
     [Theory]

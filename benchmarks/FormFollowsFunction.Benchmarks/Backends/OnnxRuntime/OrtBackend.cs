@@ -35,10 +35,8 @@ public sealed class OrtBackend : IInferenceBackend
     /// <summary>The measurement boundary and GPU arithmetic settings, resolved from the options.</summary>
     public DeviceSettings Settings { get; }
 
-    /// <summary>The CUDA device index (backend_options.ort-cuda.device, default 0).</summary>
-    public int CudaDeviceId => int.TryParse(_options.Device ?? "0", NumberStyles.None, CultureInfo.InvariantCulture, out int id)
-        ? id
-        : throw new BackendOptionsException($"backend_options.{Descriptor.Name}.device: '{_options.Device}' is not a CUDA device index (0, 1, ...)");
+    /// <summary>The CUDA device index (backend_options.ort-cuda.device, default 0; checked by <see cref="DeviceSettings.Resolve"/>).</summary>
+    public int CudaDeviceId => int.Parse(_options.Device ?? "0", NumberStyles.None, CultureInfo.InvariantCulture);
 
     /// <summary>
     /// The CUDA execution provider's options for these settings: the device, cuDNN's convolution
