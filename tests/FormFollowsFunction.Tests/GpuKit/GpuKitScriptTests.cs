@@ -247,6 +247,16 @@ public sealed class GpuKitScriptTests : IDisposable
     }
 
     [Fact]
+    public void The_build_script_refuses_an_unknown_argument_before_building_anything()
+    {
+        var result = Bash("build-kit.sh", null, "--gpu");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("build-kit.sh: unknown argument --gpu (see --help)", result.Error.Trim());
+        Assert.Equal("", result.Output);
+    }
+
+    [Fact]
     public void The_suites_build_never_restores_the_gpu_package()
     {
         string root = RepositoryRoot();
