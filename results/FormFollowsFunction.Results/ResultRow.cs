@@ -16,6 +16,7 @@ public sealed class ResultRow
     [Name("backend")] public string Backend { get; set; } = "";
     [Name("backend_version")] public string BackendVersion { get; set; } = "";
     [Name("device")] public string Device { get; set; } = "";
+    [Name("io_boundary")] public string IoBoundary { get; set; } = "";
     [Name("threads")] public int Threads { get; set; }
     [Name("graph_optimization")] public string GraphOptimization { get; set; } = "";
     [Name("model")] public string Model { get; set; } = "";

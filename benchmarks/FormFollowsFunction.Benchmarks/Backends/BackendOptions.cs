@@ -27,6 +27,33 @@ public sealed record BackendOptions
     [System.Text.Json.Serialization.JsonPropertyName("onednn_max_isa")]
     public string? OneDnnMaxIsa { get; init; }
 
+    /// <summary>
+    /// GPU backends (ort-cuda, torch-cuda): what each timed call includes. "device" (the default): input
+    /// and output stay resident in GPU memory and the call ends with a device synchronisation, so only the
+    /// computation is timed. "host": the input is copied from host memory to the GPU, computed, and the
+    /// output copied back, all inside the timed call. CPU backends are always "host" and refuse "device".
+    /// Recorded in the <c>io_boundary</c> column.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonPropertyName("io_boundary")]
+    public string? IoBoundary { get; init; }
+
+    /// <summary>
+    /// GPU backends: TensorFloat-32 arithmetic in convolutions and matrix products, "off" (the default,
+    /// so results compare with the float32 reference) or "on". ort-cuda: provider option <c>use_tf32</c>;
+    /// torch-cuda: cuDNN's and cuBLAS's allow_tf32. Recorded in the <c>device</c> column. CPU backends refuse it.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonPropertyName("tf32")]
+    public string? Tf32 { get; init; }
+
+    /// <summary>
+    /// GPU backends: cuDNN convolution algorithm search, "off" (the default: cuDNN's heuristics choose, as
+    /// libtorch does by default) or "on" (each convolution shape is benchmarked once, on first use).
+    /// ort-cuda: provider option <c>cudnn_conv_algo_search</c> HEURISTIC or EXHAUSTIVE; torch-cuda:
+    /// libtorch's cudnn benchmark flag. Recorded in the <c>device</c> column. CPU backends refuse it.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonPropertyName("cudnn_autotune")]
+    public string? CudnnAutotune { get; init; }
+
     public static BackendOptions None { get; } = new();
 }
 

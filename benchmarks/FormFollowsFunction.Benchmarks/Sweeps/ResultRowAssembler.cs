@@ -133,6 +133,7 @@ public sealed class ResultRowAssembler(SweepContext context, SweepConfiguration 
             row.BackendVersion = probed.Probe.Version;
             row.Device = probed.Probe.Device;
         }
+        row.IoBoundary = DeviceSettings.Resolve(cell.Backend, configuration.OptionsFor(cell.Backend.Name)).BoundaryColumn;
         if (cell.Backend.UsesOnnxRuntime)
             row.GraphOptimization = GraphOptimizationNames.Parse(configuration.OptionsFor(cell.Backend.Name).GraphOptimization).ToColumn();
         if (context.L3Bytes is long l3 && l3 > 0)

@@ -46,6 +46,7 @@ public static class SweepConfigurationValidator
             {
                 throw new SweepConfigurationException($"backend_options.{backend}.graph_optimization: {e.Message}");
             }
+            if (DeviceSettings.Problem(BackendCatalog.Get(backend), options) is { } unfit) throw new SweepConfigurationException(unfit);
             if (options.OneDnnMaxIsa is { } isa && !OneDnnIsaNames.Contains(isa, StringComparer.OrdinalIgnoreCase))
                 throw new SweepConfigurationException(
                     $"backend_options.{backend}.onednn_max_isa: '{isa}' is not one of {string.Join(", ", OneDnnIsaNames)}");

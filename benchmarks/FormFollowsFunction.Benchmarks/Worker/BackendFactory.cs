@@ -10,7 +10,7 @@ public static class BackendFactory
     public static IInferenceBackend Create(BackendDescriptor descriptor, BackendOptions options, string? oneDnnMaxIsa) =>
         descriptor.Engine switch
         {
-            InferenceEngine.TorchSharp => new TorchBackend(descriptor, oneDnnMaxIsa),
+            InferenceEngine.TorchSharp => new TorchBackend(descriptor, options, oneDnnMaxIsa),
             InferenceEngine.OnnxRuntime => new OrtBackend(descriptor, options),
             _ => throw new ArgumentOutOfRangeException(nameof(descriptor)),
         };

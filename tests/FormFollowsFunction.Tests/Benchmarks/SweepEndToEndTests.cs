@@ -30,6 +30,8 @@ public sealed class SweepEndToEndTests : IDisposable
         var rows = ResultsCsv.Read(Path.Combine(run, RunFolder.ResultsFileName)).ToDictionary(r => (r.Model, r.Backend));
         Assert.Equal(6, rows.Count);
         Assert.All(TinySweep.Models, m => Assert.Equal("ok", rows[(m, "torch-cpu")].Status));
+        // CPU backends time at the host boundary, in rows from workers and in rows the parent wrote for them.
+        Assert.All(rows.Values, r => Assert.Equal("host", r.IoBoundary));
 
         var crashed = rows[(crashes, "ort-cpu")];
         Assert.Equal("crashed", crashed.Status);

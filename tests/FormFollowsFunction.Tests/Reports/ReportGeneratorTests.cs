@@ -208,7 +208,7 @@ public sealed class ReportGeneratorTests : IDisposable
     [InlineData("no-results", "has no results.csv")]
     [InlineData("foreign-csv", "is not a FormFollowsFunction results file: missing column(s) run_id")]
     [InlineData("corrupt-csv", "line 2: cannot read a results row")]
-    [InlineData("empty-csv", "is empty; expected a FormFollowsFunction results.csv")]
+    [InlineData("empty-csv", "is empty; expected a FormFollowsFunction results file with a header line")]
     [InlineData("corrupt-manifest", "is not a valid run manifest")]
     [InlineData("absent", "no such folder")]
     public void Bad_input_fails_with_one_line_naming_the_problem_and_writes_nothing(string kind, string expected)

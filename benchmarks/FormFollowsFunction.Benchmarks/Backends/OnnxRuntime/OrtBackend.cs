@@ -1,3 +1,5 @@
+using System.Globalization;
+using FormFollowsFunction.Benchmarks.Backends.Cuda;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -5,13 +7,19 @@ namespace FormFollowsFunction.Benchmarks.Backends.OnnxRuntime;
 
 /// <summary>
 /// ONNX Runtime with one execution provider (CPU, OpenVINO or CUDA). Inputs and outputs are bound
-/// once through <see cref="OrtIoBinding"/> to CPU memory, so a timed call allocates nothing; for GPU
-/// providers the host-device copies are part of each inference, as they are for an application.
+/// once through <see cref="OrtIoBinding"/>, so a timed call allocates nothing. Where they are bound is
+/// the backend's <see cref="IoBoundary"/>: CPU memory for the CPU providers and for CUDA at the
+/// <c>host</c> boundary (ONNX Runtime copies in and out inside each call); CUDA device memory for CUDA
+/// at the <c>device</c> boundary (the default), where each call is the computation and a device
+/// synchronisation.
 /// </summary>
 public sealed class OrtBackend : IInferenceBackend
 {
     private readonly BackendOptions _options;
     private readonly GraphOptimization _optimization;
+
+    /// <summary>Run configuration key that, set to "0", makes each run wait for the execution provider's stream before it returns.</summary>
+    public const string SynchronizeRunKey = "disable_synchronize_execution_providers";
 
     public OrtBackend(BackendDescriptor descriptor, BackendOptions options)
     {
@@ -19,9 +27,33 @@ public sealed class OrtBackend : IInferenceBackend
         Descriptor = descriptor;
         _options = options;
         _optimization = GraphOptimizationNames.Parse(options.GraphOptimization);
+        Settings = DeviceSettings.Resolve(descriptor, options);
     }
 
     public BackendDescriptor Descriptor { get; }
+
+    /// <summary>The measurement boundary and GPU arithmetic settings, resolved from the options.</summary>
+    public DeviceSettings Settings { get; }
+
+    /// <summary>The CUDA device index (backend_options.ort-cuda.device, default 0; checked by <see cref="DeviceSettings.Resolve"/>).</summary>
+    public int CudaDeviceId => int.Parse(_options.Device ?? "0", NumberStyles.None, CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The CUDA execution provider's options for these settings: the device, cuDNN's convolution
+    /// algorithm search (HEURISTIC with autotuning off, EXHAUSTIVE with it on) and TF32 (use_tf32 0 or 1).
+    /// Every value is set explicitly rather than left to the provider's defaults (which are EXHAUSTIVE and TF32 on).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> CudaProviderOptions() => new Dictionary<string, string>
+    {
+        ["device_id"] = CudaDeviceId.ToString(CultureInfo.InvariantCulture),
+        ["cudnn_conv_algo_search"] = Settings.CudnnAutotune ? "EXHAUSTIVE" : "HEURISTIC",
+        ["use_tf32"] = Settings.Tf32 ? "1" : "0",
+    };
+
+    /// <summary>Run configuration entries of every timed call: GPU runs end with their stream synchronised.</summary>
+    public IReadOnlyDictionary<string, string> RunConfigEntries() => Settings.OnGpu
+        ? new Dictionary<string, string> { [SynchronizeRunKey] = "0" }
+        : new Dictionary<string, string>();
 
     /// <summary>Selects this backend's native library for the process (call before anything else touches ONNX Runtime).</summary>
     public void SelectLibrary()
@@ -73,13 +105,19 @@ public sealed class OrtBackend : IInferenceBackend
     {
         var options = CreateSessionOptions(threads);
         InferenceSession? session = null;
+        RunOptions? runOptions = null;
         try
         {
             session = new InferenceSession(model.OnnxPath, options);
-            return new OrtLoadedModel(session, options, model);
+            runOptions = new RunOptions();
+            foreach (var (key, value) in RunConfigEntries()) runOptions.AddRunConfigEntry(key, value);
+            return Settings.Boundary == IoBoundary.Device
+                ? new OrtLoadedModel(session, options, runOptions, model, CudaDeviceId)
+                : new OrtLoadedModel(session, options, runOptions, model, cudaDevice: null);
         }
         catch
         {
+            runOptions?.Dispose();
             session?.Dispose();
             options.Dispose();
             throw;
@@ -118,7 +156,7 @@ public sealed class OrtBackend : IInferenceBackend
             else if (Descriptor == BackendCatalog.OrtCuda)
             {
                 using var cuda = new OrtCUDAProviderOptions();
-                cuda.UpdateOptions(new Dictionary<string, string> { ["device_id"] = _options.Device ?? "0" });
+                cuda.UpdateOptions(new Dictionary<string, string>(CudaProviderOptions()));
                 options.AppendExecutionProvider_CUDA(cuda);
             }
             return options;
@@ -132,33 +170,53 @@ public sealed class OrtBackend : IInferenceBackend
 
     private string DeviceDescription() => Descriptor == BackendCatalog.OrtOpenVino
         ? $"openvino:{_options.Device ?? "CPU"}"
-        : Descriptor == BackendCatalog.OrtCuda ? $"cuda:{_options.Device ?? "0"}" : "cpu";
+        : Descriptor == BackendCatalog.OrtCuda ? $"cuda:{_options.Device ?? "0"}{Settings.DeviceSuffix}" : "cpu";
 
     private static string FirstLine(string message) => message.Split('\n')[0].Trim();
 
-    /// <summary>An ONNX Runtime session with its input and output bound once.</summary>
+    /// <summary>
+    /// An ONNX Runtime session with its input and output bound once: to CPU memory, or, with a CUDA
+    /// device index, to tensors allocated in that device's memory by the session's CUDA allocator (the
+    /// input copied there once, here, outside any timed call).
+    /// </summary>
     private sealed class OrtLoadedModel : ILoadedModel
     {
         private readonly InferenceSession _session;
         private readonly SessionOptions _options;
-        private readonly RunOptions _runOptions = new();
+        private readonly RunOptions _runOptions;
+        private readonly OrtMemoryInfo? _deviceMemory;
+        private readonly OrtAllocator? _deviceAllocator;
         private readonly OrtValue _input;
         private readonly OrtValue _output;
         private readonly OrtIoBinding _binding;
+        private readonly int _outputLength;
 
-        /// <summary>Takes ownership of <paramref name="session"/> and <paramref name="options"/> only when it returns.</summary>
-        public OrtLoadedModel(InferenceSession session, SessionOptions options, ModelArtifacts model)
+        /// <summary>Takes ownership of <paramref name="session"/>, <paramref name="options"/> and <paramref name="runOptions"/> only when it returns (the caller disposes them otherwise).</summary>
+        public OrtLoadedModel(InferenceSession session, SessionOptions options, RunOptions runOptions, ModelArtifacts model, int? cudaDevice)
         {
-            _session = session;
-            _options = options;
             if (session.InputNames.Count != 1 || session.OutputNames.Count != 1)
                 throw new InvalidDataException($"{model.OnnxPath} has {session.InputNames.Count} inputs and {session.OutputNames.Count} outputs; a suite model has one of each");
+            _session = session;
+            _options = options;
+            _runOptions = runOptions;
             long[] inputShape = [.. model.Network.InputShape.Dimensions.Select(d => (long)d)];
             long[] outputShape = [.. model.Network.OutputShape.Dimensions.Select(d => (long)d)];
-            _input = OrtValue.CreateTensorValueFromMemory(model.Input, inputShape);
+            _outputLength = checked((int)outputShape.Aggregate(1L, (a, b) => a * b));
             try
             {
-                _output = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, outputShape);
+                if (cudaDevice is int device)
+                {
+                    _deviceMemory = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, device, OrtMemType.Default);
+                    _deviceAllocator = new OrtAllocator(session, _deviceMemory);
+                    _input = OrtValue.CreateAllocatedTensorValue(_deviceAllocator, TensorElementType.Float, inputShape);
+                    CudaRuntime.CopyToDevice(CudaRuntime.AddressOf(_input.GetTensorMutableRawData()), model.Input);
+                    _output = OrtValue.CreateAllocatedTensorValue(_deviceAllocator, TensorElementType.Float, outputShape);
+                }
+                else
+                {
+                    _input = OrtValue.CreateTensorValueFromMemory(model.Input, inputShape);
+                    _output = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, outputShape);
+                }
                 _binding = session.CreateIoBinding();
                 _binding.BindInput(session.InputNames[0], _input);
                 _binding.BindOutput(session.OutputNames[0], _output);
@@ -167,17 +225,28 @@ public sealed class OrtBackend : IInferenceBackend
             {
                 _binding?.Dispose();
                 _output?.Dispose();
-                _input.Dispose();
+                _input?.Dispose();
+                _deviceAllocator?.Dispose();
+                _deviceMemory?.Dispose();
                 throw;
             }
         }
 
-        public void Run() => _session.RunWithBinding(_runOptions, _binding);
+        public void Run()
+        {
+            _session.RunWithBinding(_runOptions, _binding);
+            // The run already waited for the provider's stream (disable_synchronize_execution_providers=0);
+            // this makes the end of the timed call explicit for outputs in device memory.
+            if (_deviceMemory is not null) _binding.SynchronizeBoundOutputs();
+        }
 
         public float[] RunAndFetchOutput()
         {
             Run();
-            return _output.GetTensorDataAsSpan<float>().ToArray();
+            if (_deviceMemory is null) return _output.GetTensorDataAsSpan<float>().ToArray();
+            var host = new float[_outputLength];
+            CudaRuntime.CopyToHost(host, CudaRuntime.AddressOf(_output.GetTensorMutableRawData()));
+            return host;
         }
 
         public void Dispose()
@@ -185,6 +254,8 @@ public sealed class OrtBackend : IInferenceBackend
             _binding.Dispose();
             _output.Dispose();
             _input.Dispose();
+            _deviceAllocator?.Dispose();
+            _deviceMemory?.Dispose();
             _runOptions.Dispose();
             _session.Dispose();
             _options.Dispose();

@@ -7,21 +7,29 @@ namespace FormFollowsFunction.Benchmarks.Backends.Torch;
 /// <summary>
 /// Native TorchSharp eager execution, the baseline. The model is built from the network description
 /// with the seeded weights (the same the ONNX file holds); each timed call runs in inference mode inside
-/// a dispose scope, so the output tensor is freed at once, as PyTorch frees it in Python.
+/// a dispose scope, so the output tensor is freed at once, as PyTorch frees it in Python. On the GPU the
+/// <see cref="IoBoundary"/> decides what a timed call holds: at <c>device</c> (the default) the input
+/// stays on the GPU, the output is left there, and the call ends with <c>torch.cuda.synchronize()</c>;
+/// at <c>host</c> the input is copied to the GPU and the output back to host memory inside the call.
+/// TF32 and cuDNN autotuning are set explicitly (<see cref="TorchGpuArithmetic"/>).
 /// </summary>
 public sealed class TorchBackend : IInferenceBackend
 {
     private readonly string? _oneDnnMaxIsa;
 
     /// <param name="oneDnnMaxIsa">Cap on oneDNN's instruction set, applied before libtorch starts; null for none.</param>
-    public TorchBackend(BackendDescriptor descriptor, string? oneDnnMaxIsa)
+    public TorchBackend(BackendDescriptor descriptor, BackendOptions options, string? oneDnnMaxIsa)
     {
         if (descriptor.Engine != InferenceEngine.TorchSharp) throw new ArgumentException($"{descriptor.Name} is not a TorchSharp backend");
         Descriptor = descriptor;
         _oneDnnMaxIsa = oneDnnMaxIsa;
+        Settings = DeviceSettings.Resolve(descriptor, options);
     }
 
     public BackendDescriptor Descriptor { get; }
+
+    /// <summary>The measurement boundary and GPU arithmetic settings, resolved from the options.</summary>
+    public DeviceSettings Settings { get; }
 
     private bool IsCuda => Descriptor.DeviceKind == "cuda";
 
@@ -30,6 +38,7 @@ public sealed class TorchBackend : IInferenceBackend
     {
         if (_oneDnnMaxIsa is not null) OneDnnIsa.LimitTo(_oneDnnMaxIsa);
         LibTorchLogging.WarningsOff();
+        if (IsCuda) TorchGpuArithmetic.Apply(Settings.Tf32, Settings.CudnnAutotune);
     }
 
     public BackendProbe Probe()
@@ -54,7 +63,7 @@ public sealed class TorchBackend : IInferenceBackend
         {
             if (!torch.cuda.is_available())
                 return BackendProbe.Unavailable(Descriptor, $"TorchSharp finds no CUDA device: this build loads the CPU libtorch {LibTorchVersion}; {Descriptor.HowToEnable}");
-            return new BackendProbe(Descriptor.Name, true, version, $"cuda:0 ({torch.cuda.device_count()} devices)", null);
+            return new BackendProbe(Descriptor.Name, true, version, $"cuda:0{Settings.DeviceSuffix}", null);
         }
         // A libtorch that computes wrong convolutions must not be timed as a baseline.
         var check = ConvolutionSelfCheck.Run();
@@ -73,7 +82,7 @@ public sealed class TorchBackend : IInferenceBackend
         var network = TorchNetwork.Build(model.Network, weights);
         try
         {
-            return new TorchLoadedModel(network, model, IsCuda ? CUDA : CPU);
+            return new TorchLoadedModel(network, model, IsCuda ? CUDA : CPU, Settings.Boundary);
         }
         catch
         {
@@ -87,41 +96,50 @@ public sealed class TorchBackend : IInferenceBackend
 
     private string DeviceDescription() => _oneDnnMaxIsa is null ? "cpu" : $"cpu (oneDNN max ISA {_oneDnnMaxIsa})";
 
-    /// <summary>A TorchSharp module with its input tensor created once.</summary>
+    /// <summary>
+    /// A TorchSharp module with its input tensor created once: in host memory on the CPU and for the
+    /// GPU's <c>host</c> boundary, on the GPU for its <c>device</c> boundary.
+    /// </summary>
     private sealed class TorchLoadedModel : ILoadedModel
     {
         private readonly TorchNetwork _network;
         private readonly Tensor _input;
-        private readonly bool _synchronize;
+        private readonly Device _device;
+        private readonly bool _onGpu;
+        private readonly bool _copyEachCall;
 
-        public TorchLoadedModel(TorchNetwork network, ModelArtifacts model, Device device)
+        public TorchLoadedModel(TorchNetwork network, ModelArtifacts model, Device device, IoBoundary boundary)
         {
             _network = network;
+            _device = device;
+            _onGpu = device.type == DeviceType.CUDA;
+            _copyEachCall = _onGpu && boundary == IoBoundary.Host;
             long[] shape = [.. model.Network.InputShape.Dimensions.Select(d => (long)d)];
             using var host = tensor(model.Input, shape);
-            if (device.type == DeviceType.CUDA)
-            {
-                _network.Module.to(device);
-                _input = host.to(device);
-                _synchronize = true;
-            }
-            else
-            {
-                _input = host.clone();
-            }
+            if (_onGpu) _network.Module.to(device);
+            _input = _onGpu && !_copyEachCall ? host.to(device) : host.clone();
         }
 
         public void Run()
         {
             using var scope = NewDisposeScope();
-            _network.Forward(_input);
-            if (_synchronize) torch.cuda.synchronize();
+            if (_copyEachCall)
+            {
+                _ = _network.Forward(_input.to(_device)).cpu();
+                torch.cuda.synchronize();
+            }
+            else
+            {
+                _network.Forward(_input);
+                if (_onGpu) torch.cuda.synchronize();
+            }
         }
 
         public float[] RunAndFetchOutput()
         {
             using var scope = NewDisposeScope();
-            return _network.Forward(_input).cpu().data<float>().ToArray();
+            var input = _copyEachCall ? _input.to(_device) : _input;
+            return _network.Forward(input).cpu().data<float>().ToArray();
         }
 
         public void Dispose()
