@@ -156,7 +156,8 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
 
         string stem = CellFileStem(cell) + (configuration.Launches > 1 ? $"_l{launch.Round}" : "");
         string? samplesPath = configuration.KeepSamples ? Path.Combine(folder.SamplesFolder, stem + ".csv") : null;
-        var (measured, exit) = RunWorker(cell, model, reference.Path, writesReference, referenceOnly: false, stem, samplesPath, cancellation);
+        var (measured, exit) = RunWorker(cell, model, reference.Path, writesReference, referenceOnly: false, stem, samplesPath, cancellation,
+            selfCheck: launch.Round == 1);
         if (exit.Cancelled) return null;
         if (writesReference && !reference.Exists) reference.Failed(cell.Backend.Name, measured.Error.Length > 0 ? measured.Error : measured.Status.ToColumn());
         return new LaunchRow
@@ -196,7 +197,7 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
     }
 
     private (CellMeasurement Measured, WorkerExit Exit) RunWorker(SweepCell cell, ModelFileSidecar model, string referencePath, bool writesReference,
-        bool referenceOnly, string stem, string? samplesPath, CancellationToken cancellation)
+        bool referenceOnly, string stem, string? samplesPath, CancellationToken cancellation, bool selfCheck = true)
     {
         var request = new CellRequest
         {
@@ -216,6 +217,7 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
             SamplesPath = samplesPath,
             Pin = configuration.Pin,
             Options = configuration.OptionsFor(cell.Backend.Name),
+            SelfCheck = selfCheck,
             OneDnnMaxIsa = context.Backends.TryGetValue(cell.Backend.Name, out var probed) ? probed.OneDnnMaxIsa : null,
         };
         var call = _workers.Call<CellMeasurement>(WorkerEntry.CellMode, request, stem, TimeSpan.FromSeconds(configuration.CellTimeoutSeconds),

@@ -42,6 +42,13 @@ public sealed record CellRequest
     public bool Pin { get; init; }
     public BackendOptions Options { get; init; } = BackendOptions.None;
 
+    /// <summary>
+    /// Run the backend's correctness self-check in this worker (TorchSharp's convolution check). The
+    /// prober and the first launch of every cell run it; later launches of a cell skip it: the same
+    /// machine and cap give the same kernels, already checked twice in this run.
+    /// </summary>
+    public bool SelfCheck { get; init; } = true;
+
     /// <summary>Resolved oneDNN ISA cap for TorchSharp backends, or null.</summary>
     [JsonPropertyName("onednn_max_isa")]
     public string? OneDnnMaxIsa { get; init; }

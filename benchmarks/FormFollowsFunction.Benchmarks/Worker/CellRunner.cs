@@ -47,7 +47,7 @@ public sealed class CellRunner(ModelCatalog catalog)
         using var counters = events.Count > 0 ? CounterGroup.Open(events, CounterScope.CallingThreadAndNewThreads) : null;
 
         var probing = Stopwatch.StartNew();
-        var backend = BackendFactory.Create(descriptor, request.Options, request.OneDnnMaxIsa);
+        var backend = BackendFactory.Create(descriptor, request.Options, request.OneDnnMaxIsa, request.SelfCheck);
         var probe = backend.Probe();
         result.ProbeMs = probing.Elapsed.TotalMilliseconds;
         result.BackendVersion = probe.Version;
