@@ -160,4 +160,25 @@ public sealed class SpeedupPairingTests
         Assert.Equal([2.0, 2.5, 2.0], speedup.Pairs.Select(p => p.Ratio));
         Assert.Equal("Error bars: 95% interval from 3 round-by-round pairs of launches (t on log ratios).", SpeedupIntervals.ErrorBarNote([speedup]));
     }
+
+    [Fact]
+    public void Drift_between_rounds_cancels_in_the_paired_interval()
+    {
+        // The machine is 30% slower in some rounds than in others, for both backends alike; the backend is
+        // always about twice as fast as the baseline within a round.
+        double[] drift = [1.0, 1.3, 0.8, 1.2, 0.9];
+        double[] own = [1.0, 1.01, 0.99, 1.0, 1.005];
+        var (baseline, baselineLaunches) = Cell("m-d2-w1.0", "torch-cpu", drift.Select(d => 10 * d).ToList());
+        var (backend, backendLaunches) = Cell("m-d2-w1.0", "ort-cpu", drift.Select((d, i) => 5 * d * own[i]).ToList());
+        var run = Run("r1", [baseline, backend], launches: [.. baselineLaunches, .. backendLaunches]);
+
+        var speedup = Assert.Single(SpeedupPairing.Pair([run]).Speedups);
+
+        var paired = speedup.PairedInterval!.Value;
+        var bounds = speedup.BoundsInterval!.Value;
+        Assert.InRange(paired.Low, 1.95, 2.0);
+        Assert.InRange(paired.High, 2.0, 2.05);
+        // The rows' own intervals carry the drift, so the bounds interval is many times wider (on the log scale).
+        Assert.True(Math.Log(bounds.High / bounds.Low) > 20 * Math.Log(paired.High / paired.Low), $"bounds {bounds}, paired {paired}");
+    }
 }
