@@ -50,6 +50,7 @@ public static class ReportGenerator
         var tables = new List<Table>
         {
             ReportTables.SpeedupSummary(data),
+            ReportTables.Speedups(data),
             ReportTables.ReferenceNetworkTable(data),
             ReportTables.Correlations(data),
             ReportTables.NotOkCells(data),

@@ -5,7 +5,7 @@ namespace FormFollowsFunction.Reports.Comparison;
 /// <summary>What a cell's comparison concluded. Only <see cref="Regression"/> and <see cref="NewlyFailing"/> fail a nightly job.</summary>
 public enum ComparisonVerdict
 {
-    /// <summary>Slower beyond the threshold, and the difference is statistically significant.</summary>
+    /// <summary>Slower beyond the threshold, and the difference is statistically significant (after the correction for many cells, where launches were tested).</summary>
     Regression,
     /// <summary>Ok in the base run, not ok (mismatch, crashed, timeout, failed) in the new one.</summary>
     NewlyFailing,
@@ -13,9 +13,15 @@ public enum ComparisonVerdict
     Improvement,
     /// <summary>Not ok in the base run, ok in the new one.</summary>
     Fixed,
+    /// <summary>
+    /// Ok in both runs, but measured under another configuration (device, e.g. a oneDNN cap; graph
+    /// optimisation; backend version; ONNX file): the latencies are not of the same thing, so neither a
+    /// regression nor an improvement, and it does not fail the comparison by itself.
+    /// </summary>
+    ConfigurationChanged,
     /// <summary>Beyond the threshold, but not statistically significant: noise until shown otherwise.</summary>
     NotSignificant,
-    /// <summary>Beyond the threshold, and neither raw samples nor confidence intervals allow a test.</summary>
+    /// <summary>Beyond the threshold, and neither launches, raw samples nor confidence intervals allow a test.</summary>
     Inconclusive,
     /// <summary>Within the threshold.</summary>
     Unchanged,
@@ -28,7 +34,12 @@ public enum SignificanceMethod
 {
     /// <summary>No test was possible or needed.</summary>
     None,
-    /// <summary>Two-sided Mann-Whitney U test on the raw samples of both cells (Perfolizer).</summary>
+    /// <summary>
+    /// Welch's t-test on the natural logs of the two cells' launch medians (one per worker process),
+    /// p-values corrected for the number of cells by Holm's method.
+    /// </summary>
+    WelchLaunches,
+    /// <summary>Two-sided Mann-Whitney U test on the raw samples of both cells (Perfolizer); within one process each.</summary>
     MannWhitney,
     /// <summary>The two medians' 95% confidence intervals do not overlap (conservative: about α ≈ 0.006 for equal widths).</summary>
     IntervalOverlap,
@@ -48,4 +59,52 @@ public sealed record CellComparison(
 {
     /// <summary>Change of the median latency in percent (positive = slower).</summary>
     public double? ChangePercent => Ratio is { } r ? (r - 1) * 100 : null;
+
+    /// <summary>Ok launch medians of the cell in the base run (0 for a run without launches).</summary>
+    public int BaseLaunches { get; init; }
+
+    /// <summary>Ok launch medians of the cell in the new run.</summary>
+    public int NewLaunches { get; init; }
+
+    /// <summary>Holm-adjusted p-value (Welch on launches only; the significance decision uses it).</summary>
+    public double? PAdjusted { get; init; }
+
+    /// <summary>
+    /// Smallest change of the median, in percent, that this cell's Welch test would have detected with
+    /// 80% power at the noise its launches showed, at level α / m (m = cells tested on launches: the
+    /// level Holm's correction asks of a lone changed cell). Null where launches were not tested.
+    /// </summary>
+    public double? DetectableChangePercent { get; init; }
+
+    /// <summary>What differs between the two rows' configurations ("device: cpu → cpu (oneDNN max ISA SSE41)"); empty when nothing does.</summary>
+    public IReadOnlyList<string> ConfigurationChanges { get; init; } = [];
+}
+
+/// <summary>What the geometric-mean change of one backend over all its matched ok cells concluded.</summary>
+public enum BackendVerdict
+{
+    /// <summary>The 95% interval of the geometric-mean ratio lies wholly above 1 + threshold.</summary>
+    Regression,
+    /// <summary>The interval lies wholly below 1 − threshold.</summary>
+    Improvement,
+    /// <summary>The interval reaches into [1 − threshold, 1 + threshold].</summary>
+    Unchanged,
+    /// <summary>Fewer than two matched ok cells: no interval.</summary>
+    Inconclusive,
+}
+
+/// <summary>
+/// One backend's change over all of its matched ok cells (configuration-changed cells left out): the
+/// geometric mean of the cells' ratios new / base with a 95% Student t interval over the cells.
+/// </summary>
+/// <param name="Backend">The backend.</param>
+/// <param name="Cells">Matched cells ok in both runs with the same configuration.</param>
+/// <param name="GeometricMeanRatio">exp(mean of the log ratios).</param>
+/// <param name="Ci95Low">exp(mean − t(0.975, n − 1) · s / √n); null below two cells.</param>
+/// <param name="Ci95High">exp(mean + t(0.975, n − 1) · s / √n); null below two cells.</param>
+/// <param name="Verdict">What it concluded.</param>
+public sealed record BackendComparison(string Backend, int Cells, double? GeometricMeanRatio, double? Ci95Low, double? Ci95High, BackendVerdict Verdict)
+{
+    /// <summary>Change of the geometric mean in percent (positive = slower).</summary>
+    public double? ChangePercent => GeometricMeanRatio is { } r ? (r - 1) * 100 : null;
 }

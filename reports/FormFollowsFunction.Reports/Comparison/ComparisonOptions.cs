@@ -3,10 +3,13 @@ namespace FormFollowsFunction.Reports.Comparison;
 /// <summary>How <see cref="RunComparer"/> judges a change.</summary>
 public sealed record ComparisonOptions
 {
-    /// <summary>A change smaller than this many percent of the base median is "unchanged", however significant.</summary>
+    /// <summary>A change smaller than this many percent of the base median is "unchanged", however significant (cells and backends' geometric means).</summary>
     public double ThresholdPercent { get; init; } = 5;
 
-    /// <summary>Significance level of the Mann-Whitney test.</summary>
+    /// <summary>
+    /// Significance level: of the Welch tests on launches after Holm's correction over the cells tested that
+    /// way, and of the within-process tests (Mann-Whitney, interval overlap) used for cells without launches.
+    /// </summary>
     public double Alpha { get; init; } = 0.05;
 
     /// <summary>Throws a <see cref="ReportInputException"/> naming the bad value and its range.</summary>

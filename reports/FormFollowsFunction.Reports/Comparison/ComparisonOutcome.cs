@@ -13,20 +13,35 @@ public sealed record ComparisonOutcome(
     IReadOnlyList<ResultRow> OnlyInNew,
     IReadOnlyList<string> MachineDifferences,
     IReadOnlyList<string> ConfigurationDifferences,
-    IReadOnlyList<string> VersionDifferences)
+    IReadOnlyList<string> VersionDifferences,
+    IReadOnlyList<BackendComparison> Backends,
+    IReadOnlyList<string> MethodWarnings)
 {
+    /// <summary>Cells whose decision came from Welch's test on launches (the family Holm's correction counts).</summary>
+    public int LaunchTestedCells => Cells.Count(c => c.Method == SignificanceMethod.WelchLaunches);
+
+    /// <summary>Backends whose geometric-mean change is a regression.</summary>
+    public IReadOnlyList<BackendComparison> BackendRegressions => Backends.Where(b => b.Verdict == BackendVerdict.Regression).ToList();
+
     /// <summary>Cells that were ok in the base run and are missing from the new one (a backend that disappeared, an interrupted run).</summary>
     public IReadOnlyList<ResultRow> Lost => OnlyInBase.Where(r => r.IsOk).ToList();
 
-    /// <summary>A cell got significantly slower, stopped working, or disappeared: what a nightly job must fail on.</summary>
+    /// <summary>
+    /// A cell got significantly slower, stopped working, or disappeared, or a backend's geometric mean got
+    /// slower beyond the threshold: what a nightly job must fail on.
+    /// </summary>
     public bool HasRegression =>
-        Lost.Count > 0 || Cells.Any(c => c.Verdict is ComparisonVerdict.Regression or ComparisonVerdict.NewlyFailing);
+        Lost.Count > 0 || BackendRegressions.Count > 0 || Cells.Any(c => c.Verdict is ComparisonVerdict.Regression or ComparisonVerdict.NewlyFailing);
 
     public int Count(ComparisonVerdict verdict) => Cells.Count(c => c.Verdict == verdict);
 
-    /// <summary>Lines a reader must see before trusting the comparison (different machine or configuration).</summary>
+    /// <summary>
+    /// Lines a reader must see before trusting the comparison: different machine or configuration, and
+    /// cells that could only be compared within one process each (runs without launches).
+    /// </summary>
     public IReadOnlyList<string> Warnings =>
         MachineDifferences.Select(d => $"machines differ: {d}")
             .Concat(ConfigurationDifferences.Select(d => $"configurations differ: {d}"))
+            .Concat(MethodWarnings)
             .ToList();
 }

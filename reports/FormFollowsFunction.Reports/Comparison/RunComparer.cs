@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using FormFollowsFunction.Reports.Input;
+using FormFollowsFunction.Reports.Statistics;
 using FormFollowsFunction.Results;
 using Perfolizer.Mathematics.SignificanceTesting.Base;
 using Perfolizer.Mathematics.SignificanceTesting.MannWhitney;
@@ -10,15 +11,34 @@ using Pragmastat;
 namespace FormFollowsFunction.Reports.Comparison;
 
 /// <summary>
-/// Compares two runs cell by cell (matched by <see cref="CellKey"/>): the ratio of median latencies
-/// new / base, a significance test (Mann-Whitney U on raw samples where both cells kept them,
-/// else non-overlap of the medians' 95% confidence intervals), and a verdict. Used by <c>fff compare</c>
-/// for nightly regression checks.
+/// Compares two runs cell by cell (matched by <see cref="CellKey"/>) and backend by backend.
+/// <para>
+/// Per cell: the ratio of median latencies new / base; where both cells were measured in at least two
+/// ok launches (worker processes), Welch's t-test on the logs of the launch medians, its p-values
+/// corrected for the number of cells by Holm's method, and the smallest change the test could have
+/// detected; otherwise (runs from before launches, or one launch per cell) the within-process test
+/// of before: Mann-Whitney U on raw samples, else non-overlap of the medians' confidence intervals,
+/// with a warning. A cell whose configuration (device, graph optimisation, backend version, ONNX file)
+/// differs gets <see cref="ComparisonVerdict.ConfigurationChanged"/>.
+/// </para>
+/// <para>
+/// Per backend: the geometric mean of its cells' ratios with a 95% t interval over the cells; a
+/// regression when the interval lies wholly above 1 + threshold. Used by <c>fff compare</c> for nightly checks.
+/// </para>
 /// </summary>
 public static class RunComparer
 {
     /// <summary>Fewest raw samples per cell for the Mann-Whitney test; below it the intervals are used.</summary>
     public const int MinimumSamples = 5;
+
+    /// <summary>Fewest ok launch medians per cell, on each side, for Welch's test on launches.</summary>
+    public const int MinimumLaunches = 2;
+
+    /// <summary>Power at which <see cref="CellComparison.DetectableChangePercent"/> is computed.</summary>
+    public const double DetectionPower = 0.8;
+
+    /// <summary>The multiple-comparison correction applied to the launch tests' p-values.</summary>
+    public const string Correction = "Holm";
 
     /// <summary><c>reports/compare-&lt;base folder&gt;-vs-&lt;new folder&gt;</c>, relative to where reports go (the caller decides).</summary>
     public static string DefaultOutputFolder(RunFolder baseRun, RunFolder newRun) =>
@@ -35,44 +55,97 @@ public static class RunComparer
         options.Validate();
         var baseRows = baseRun.CurrentRows.ToDictionary(r => r.Key);
         var newRows = newRun.CurrentRows.ToDictionary(r => r.Key);
-        var cells = baseRows.Keys.Where(newRows.ContainsKey)
+        var keys = baseRows.Keys.Where(newRows.ContainsKey)
             .OrderBy(k => k.Model, StringComparer.Ordinal).ThenBy(k => k.Backend, StringComparer.Ordinal)
             .ThenBy(k => k.Threads).ThenBy(k => k.Batch).ThenBy(k => k.Resolution)
-            .Select(k => CompareCell(baseRun, baseRows[k], newRun, newRows[k], options))
             .ToList();
+        var prepared = keys.Select(k => Prepare(baseRun, baseRows[k], newRun, newRows[k], options.Alpha)).ToList();
+
+        // Holm over every cell tested on launches: the family is all of them, whatever their change.
+        var tested = prepared.Where(p => p.Welch is not null).ToList();
+        var adjusted = MultipleTesting.Holm(tested.Select(p => p.Welch!.PValue).ToList());
+        var adjustedOf = tested.Select((p, i) => (p.Key, P: adjusted[i])).ToDictionary(x => x.Key, x => x.P);
+        double detectionAlpha = options.Alpha / Math.Max(1, tested.Count);
+        var cells = prepared.Select(p => Decide(p, adjustedOf, detectionAlpha, options)).ToList();
+
         return new ComparisonOutcome(
             baseRun, newRun, options, cells,
             baseRows.Where(p => !newRows.ContainsKey(p.Key)).Select(p => p.Value).OrderBy(r => r.Key.ToString(), StringComparer.Ordinal).ToList(),
             newRows.Where(p => !baseRows.ContainsKey(p.Key)).Select(p => p.Value).OrderBy(r => r.Key.ToString(), StringComparer.Ordinal).ToList(),
             baseRun.Manifest.Machine.DifferencesFrom(newRun.Manifest.Machine),
             ConfigurationDifferences(baseRun.Manifest.Configuration, newRun.Manifest.Configuration),
-            VersionDifferences(baseRun.Manifest.Versions, newRun.Manifest.Versions));
+            VersionDifferences(baseRun.Manifest.Versions, newRun.Manifest.Versions),
+            BackendVerdicts(cells, options),
+            MethodWarnings(baseRun, newRun, cells));
     }
 
-    private static CellComparison CompareCell(LoadedRun baseRun, ResultRow baseRow, LoadedRun newRun, ResultRow newRow, ComparisonOptions options)
+    /// <summary>A matched cell before the verdict: the rows, the ratio, and the test that could be made.</summary>
+    private sealed record Prepared(
+        CellKey Key, ResultRow Base, ResultRow New, bool BaseOk, bool NewOk, int BaseLaunches, int NewLaunches,
+        IReadOnlyList<string> ConfigurationChanges, WelchTest? Welch,
+        SignificanceMethod OtherMethod, double? OtherP, bool OtherSignificant, string TestNote);
+
+    private static Prepared Prepare(LoadedRun baseRun, ResultRow baseRow, LoadedRun newRun, ResultRow newRow, double alpha)
     {
         bool baseOk = baseRow.IsOk && baseRow.MedianMs > 0, newOk = newRow.IsOk && newRow.MedianMs > 0;
-        if (!baseOk || !newOk)
+        var baseLaunches = baseRun.OkLaunchMedians(baseRow.Key);
+        var newLaunches = newRun.OkLaunchMedians(newRow.Key);
+        var empty = new Prepared(baseRow.Key, baseRow, newRow, baseOk, newOk, baseLaunches.Count, newLaunches.Count, [], null, SignificanceMethod.None, null, false, "");
+        if (!baseOk || !newOk) return empty;
+        var changes = ConfigurationChanges(baseRow, newRow);
+        if (changes.Count > 0) return empty with { ConfigurationChanges = changes };
+        if (baseLaunches.Count >= MinimumLaunches && newLaunches.Count >= MinimumLaunches)
+            return empty with
+            {
+                Welch = WelchTest.Compare(baseLaunches.Select(m => Math.Log(m)).ToList(), newLaunches.Select(m => Math.Log(m)).ToList()),
+            };
+        var (method, p, significant, note) = Test(baseRun, baseRow, newRun, newRow, alpha);
+        return empty with { OtherMethod = method, OtherP = p, OtherSignificant = significant, TestNote = note };
+    }
+
+    private static CellComparison Decide(Prepared c, IReadOnlyDictionary<CellKey, double> adjustedOf, double detectionAlpha, ComparisonOptions options)
+    {
+        if (!c.BaseOk || !c.NewOk)
         {
-            var verdict = (baseOk, newOk) switch
+            var verdict = (c.BaseOk, c.NewOk) switch
             {
                 (true, false) => ComparisonVerdict.NewlyFailing,
                 (false, true) => ComparisonVerdict.Fixed,
                 _ => ComparisonVerdict.StillFailing,
             };
-            string note = (baseOk, newOk) switch
+            string note = (c.BaseOk, c.NewOk) switch
             {
-                (true, false) => $"new run: {Describe(newRow)}",
-                (false, true) => $"base run: {Describe(baseRow)}",
-                _ => $"base: {Describe(baseRow)}; new: {Describe(newRow)}",
+                (true, false) => $"new run: {Describe(c.New)}",
+                (false, true) => $"base run: {Describe(c.Base)}",
+                _ => $"base: {Describe(c.Base)}; new: {Describe(c.New)}",
             };
-            return new CellComparison(baseRow.Key, baseRow, newRow, null, SignificanceMethod.None, null, false, verdict, note);
+            return new CellComparison(c.Key, c.Base, c.New, null, SignificanceMethod.None, null, false, verdict, note)
+                { BaseLaunches = c.BaseLaunches, NewLaunches = c.NewLaunches };
         }
 
-        double ratio = newRow.MedianMs!.Value / baseRow.MedianMs!.Value;
+        double ratio = c.New.MedianMs!.Value / c.Base.MedianMs!.Value;
+        if (c.ConfigurationChanges.Count > 0)
+            return new CellComparison(c.Key, c.Base, c.New, ratio, SignificanceMethod.None, null, false, ComparisonVerdict.ConfigurationChanged,
+                "configuration changed: " + string.Join("; ", c.ConfigurationChanges))
+                { BaseLaunches = c.BaseLaunches, NewLaunches = c.NewLaunches, ConfigurationChanges = c.ConfigurationChanges };
+
         double threshold = options.ThresholdPercent / 100;
         bool slower = ratio > 1 + threshold, faster = ratio < 1 - threshold;
-        var (method, p, significant, testNote) = Test(baseRun, baseRow, newRun, newRow, options.Alpha);
+        SignificanceMethod method;
+        double? p, pAdjusted = null, detectable = null;
+        bool significant;
+        if (c.Welch is { } welch)
+        {
+            method = SignificanceMethod.WelchLaunches;
+            p = welch.PValue;
+            pAdjusted = adjustedOf[c.Key];
+            significant = pAdjusted < options.Alpha;
+            detectable = (Math.Exp(welch.DetectableDifference(detectionAlpha, DetectionPower)) - 1) * 100;
+        }
+        else
+        {
+            (method, p, significant) = (c.OtherMethod, c.OtherP, c.OtherSignificant);
+        }
         var outcome = (slower, faster, method) switch
         {
             (false, false, _) => ComparisonVerdict.Unchanged,
@@ -81,7 +154,73 @@ public static class RunComparer
             (true, _, _) => ComparisonVerdict.Regression,
             _ => ComparisonVerdict.Improvement,
         };
-        return new CellComparison(baseRow.Key, baseRow, newRow, ratio, method, p, significant, outcome, testNote);
+        return new CellComparison(c.Key, c.Base, c.New, ratio, method, p, significant, outcome, c.TestNote)
+        {
+            BaseLaunches = c.BaseLaunches, NewLaunches = c.NewLaunches, PAdjusted = pAdjusted, DetectableChangePercent = detectable,
+        };
+    }
+
+    /// <summary>The columns that say what was measured, beyond the cell's key; a difference makes two latencies incomparable.</summary>
+    private static readonly (string Column, Func<ResultRow, string> Value)[] ConfigurationColumns =
+    [
+        ("device", r => r.Device),
+        ("graph_optimization", r => r.GraphOptimization),
+        ("backend_version", r => r.BackendVersion),
+        ("onnx_sha256", r => r.OnnxSha256),
+    ];
+
+    /// <summary>"device: cpu → cpu (oneDNN max ISA SSE41)" for each configuration column that differs (an empty value counts as a value).</summary>
+    public static IReadOnlyList<string> ConfigurationChanges(ResultRow baseRow, ResultRow newRow) =>
+        ConfigurationColumns
+            .Where(c => !string.Equals(c.Value(baseRow).Trim(), c.Value(newRow).Trim(), StringComparison.Ordinal))
+            .Select(c => $"{c.Column}: {Shown(c.Value(baseRow))} → {Shown(c.Value(newRow))}")
+            .ToList();
+
+    private static string Shown(string value) => value.Trim().Length == 0 ? "(empty)" : value.Trim();
+
+    /// <summary>Per backend: geometric mean of the ratios of its matched ok cells (same configuration) with a 95% t interval over the cells.</summary>
+    private static List<BackendComparison> BackendVerdicts(IReadOnlyList<CellComparison> cells, ComparisonOptions options)
+    {
+        double threshold = options.ThresholdPercent / 100;
+        var result = new List<BackendComparison>();
+        foreach (var group in cells.Where(c => c.Ratio is > 0 && c.Verdict != ComparisonVerdict.ConfigurationChanged)
+                     .GroupBy(c => c.Key.Backend).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var logs = group.Select(c => Math.Log(c.Ratio!.Value)).ToList();
+            double gm = Math.Exp(logs.Average());
+            if (logs.Count < 2)
+            {
+                result.Add(new BackendComparison(group.Key, logs.Count, gm, null, null, BackendVerdict.Inconclusive));
+                continue;
+            }
+            var (low, high, _) = LaunchEstimate.LogInterval(gm, logs);
+            var verdict = low > 1 + threshold ? BackendVerdict.Regression
+                : high < 1 - threshold ? BackendVerdict.Improvement
+                : BackendVerdict.Unchanged;
+            result.Add(new BackendComparison(group.Key, logs.Count, gm, low, high, verdict));
+        }
+        return result;
+    }
+
+    /// <summary>A warning when some cells could only be compared within one process each (no launches, or one per cell).</summary>
+    private static List<string> MethodWarnings(LoadedRun baseRun, LoadedRun newRun, IReadOnlyList<CellComparison> cells)
+    {
+        var withinProcess = cells.Where(c => c.Ratio is not null && c.Verdict != ComparisonVerdict.ConfigurationChanged
+            && c.Method != SignificanceMethod.WelchLaunches).ToList();
+        if (withinProcess.Count == 0) return [];
+        var reasons = new List<string>();
+        foreach (var (run, side) in new[] { (baseRun, "base"), (newRun, "new") })
+        {
+            if (!run.HasLaunches) reasons.Add($"the {side} run {run.RunId} has no {RunFolder.LaunchesFileName} (written before launches, or by a run with one launch per cell)");
+            else if (withinProcess.Any(c => (side == "base" ? c.BaseLaunches : c.NewLaunches) < MinimumLaunches))
+                reasons.Add($"some cells of the {side} run {run.RunId} have fewer than {MinimumLaunches} ok launches");
+        }
+        return
+        [
+            $"{withinProcess.Count} of {cells.Count(c => c.Ratio is not null && c.Verdict != ComparisonVerdict.ConfigurationChanged)} compared cell(s) could not be tested on launches ({string.Join("; ", reasons)}): "
+            + "they were compared with Mann-Whitney on raw samples or by confidence-interval overlap, whose p-values describe one worker process each "
+            + "and overstate significance; set --threshold above the machine's run-to-run variation, or measure with several launches per cell",
+        ];
     }
 
     /// <summary>Mann-Whitney U on raw samples where both cells have enough of them; else whether the 95% CIs of the medians overlap.</summary>

@@ -18,6 +18,9 @@ internal sealed record DocumentFigure(string Title, string Caption, string Image
 /// </summary>
 internal static class ReportDocument
 {
+    /// <summary>Above this many rows the per-cell speed-up table is linked from report.md, not shown in it.</summary>
+    public const int LongTableRows = 60;
+
     public static string Write(
         ReportData data, DateTime generatedUtc, IReadOnlyList<string> headlines, IReadOnlyList<string> warnings,
         IReadOnlyList<Table> tables, IReadOnlyList<DocumentFigure> figures, IReadOnlyList<SkippedFigure> skipped)
@@ -53,7 +56,14 @@ internal static class ReportDocument
         foreach (var table in tables)
         {
             md.Append("### ").Append(Escape(table.Title)).Append("\n\n");
-            md.Append(MarkdownTableWriter.Write(table, withTitle: false)).Append('\n');
+            if (table.Name == ReportTables.SpeedupsTableName && table.Rows.Count > LongTableRows)
+            {
+                // One row per cell: a paper sweep has hundreds; the files hold them all.
+                md.Append($"{table.Rows.Count} rows, one per paired cell (model, pattern, depth, width, backend, baseline, threads, batch, resolution, speedup, speedup_ci95_low, speedup_ci95_high, pairs, interval_method, run, baseline_run); too many to show here.\n\n");
+                foreach (var note in table.Notes) md.Append(Escape(note)).Append("\n\n");
+            }
+            else
+                md.Append(MarkdownTableWriter.Write(table, withTitle: false)).Append('\n');
             md.Append($"Files: [CSV](tables/{table.Name}.csv), [Markdown](tables/{table.Name}.md), [LaTeX](tables/{table.Name}.tex)\n\n");
         }
 
@@ -99,7 +109,7 @@ internal static class ReportDocument
 
         md.Append("## Method\n\n");
         md.Append($"- Speed-up = {Escape(data.BaselineBackend)} median latency / backend median latency for the same model, threads, batch and input resolution. Only cells with status ok on both sides enter; a mismatch (output beyond tolerance) is never a speed-up.\n");
-        md.Append("- Speed-up intervals: [baseline CI low / backend CI high, baseline CI high / backend CI low] from the two medians' 95% confidence intervals. The interval holds the true ratio whenever both intervals hold their medians, which happens with probability at least 90% (Bonferroni), 90.25% if the two are independent; it is wider than an exact 95% interval for the ratio.\n");
+        md.Append("- Speed-up intervals (table `speedups`, and the error bars of the speed-up figures): where the run measured both cells in several launches (worker processes, one per round), the two cells' launches are paired round by round, ratio_r = baseline launch median / backend launch median, and the 95% interval is exp(log speed-up ± t(0.975, n − 1) · s / √n) over the n rounds in which both launches were ok (s: standard deviation of the log ratios). The two launches of a round ran next to each other, so slow drift of the machine cancels in their ratio. With fewer than two such pairs (a run without launches or with one launch per cell, or a baseline borrowed from another run): [baseline CI low / backend CI high, baseline CI high / backend CI low] from the two medians' 95% confidence intervals, which holds the true ratio whenever both intervals hold their medians, with probability at least 90% (Bonferroni), 90.25% if the two are independent. The table's `interval_method` and `pairs` columns say which each cell got.\n");
         md.Append("- Geometric mean: exp of the mean log speed-up; the summary to quote for ratios. Arithmetic mean shown for comparison with the literature.\n");
         md.Append("- Latency: wall-clock milliseconds per inference (one call on one batch). MACs: multiply-accumulates counted analytically from the network description (FLOPs ≈ 2 × MACs).\n");
         md.Append("- Correlations: Pearson and Spearman (MathNet.Numerics) over the cells where both values exist, two-sided p-values from Student's t with n − 2 degrees of freedom.\n");

@@ -13,8 +13,8 @@ namespace FormFollowsFunction.Reports.Figures;
 /// </summary>
 internal static class ReportFigures
 {
-    private const string SpeedupIntervalNote =
-        "Error bars: speed-up interval [baseline CI low / backend CI high, baseline CI high / backend CI low] from the two medians' 95% confidence intervals (at least 90% coverage).";
+    /// <summary>What the error bars of these speed-ups are (paired launches or the rows' confidence bounds), for the caption.</summary>
+    private static string SpeedupIntervalNote(IEnumerable<Speedup> speedups) => SpeedupIntervals.ErrorBarNote(speedups);
 
     /// <summary>One plotted point, in plot coordinates (already log-transformed where the axis is logarithmic).</summary>
     private readonly record struct Point(double X, double Y, double? Low = null, double? High = null);
@@ -66,7 +66,7 @@ internal static class ReportFigures
             set.Drafts.Add(new FigureDraft(
                 Slug($"speedup-vs-depth_{backend}_w{FormatWidth(width)}", setting, data),
                 $"{backend} speed-up over {data.BaselineBackend} vs depth, width {FormatWidth(width)} ({setting})",
-                $"Speed-up = {data.BaselineBackend} median latency / {backend} median latency for the same network, {setting}; one line per pattern; points dodged sideways for legibility. {SpeedupIntervalNote}",
+                $"Speed-up = {data.BaselineBackend} median latency / {backend} median latency for the same network, {setting}; one line per pattern; points dodged sideways for legibility. {SpeedupIntervalNote(figure)}",
                 plot));
         }
     }
@@ -107,7 +107,7 @@ internal static class ReportFigures
             set.Drafts.Add(new FigureDraft(
                 Slug($"speedup-vs-width_{backend}_{pattern}", setting, data),
                 $"{backend} speed-up over {data.BaselineBackend} vs width, {pattern} ({setting})",
-                $"Speed-up = {data.BaselineBackend} median latency / {backend} median latency, pattern {pattern}, {setting}; one line per depth. {SpeedupIntervalNote}",
+                $"Speed-up = {data.BaselineBackend} median latency / {backend} median latency, pattern {pattern}, {setting}; one line per depth. {SpeedupIntervalNote(figure)}",
                 plot));
         }
     }
@@ -168,7 +168,7 @@ internal static class ReportFigures
             set.Drafts.Add(new FigureDraft(
                 Slug($"speedup-vs-macs_{backend}", setting, data),
                 $"{backend} speed-up over {data.BaselineBackend} vs MACs ({setting})",
-                $"Speed-up against the network's analytic MAC count, one marker per cell, {setting}. {SpeedupIntervalNote}",
+                $"Speed-up against the network's analytic MAC count, one marker per cell, {setting}. {SpeedupIntervalNote(figure)}",
                 plot));
         }
     }
@@ -199,7 +199,7 @@ internal static class ReportFigures
             set.Drafts.Add(new FigureDraft(
                 Slug($"speedup-vs-{what}-l3_{backend}", setting, data),
                 $"{backend} speed-up vs {what} working set relative to L3 ({setting})",
-                $"Speed-up against {column} ({what} bytes of the network / last-level cache size of the machine), {setting}; the dotted line marks a working set equal to L3. {SpeedupIntervalNote}",
+                $"Speed-up against {column} ({what} bytes of the network / last-level cache size of the machine), {setting}; the dotted line marks a working set equal to L3. {SpeedupIntervalNote(figure)}",
                 plot));
         }
     }

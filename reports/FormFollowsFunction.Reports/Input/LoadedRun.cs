@@ -3,16 +3,26 @@ using FormFollowsFunction.Results;
 namespace FormFollowsFunction.Reports.Input;
 
 /// <summary>
-/// One run folder as a report sees it: its manifest and its results rows, read and checked once.
-/// Reports and comparisons read nothing but these.
+/// One run folder as a report sees it: its manifest, its results rows and its launches (one row per
+/// worker process that measured a cell, from <c>launches.csv</c>), read and checked once. Reports and
+/// comparisons read nothing but these.
 /// </summary>
 public sealed class LoadedRun
 {
-    private LoadedRun(RunFolder folder, RunManifest manifest, IReadOnlyList<ResultRow> rows)
+    private static readonly IReadOnlyList<LaunchRow> NoLaunches = [];
+
+    private LoadedRun(RunFolder folder, RunManifest manifest, IReadOnlyList<ResultRow> rows, IReadOnlyList<LaunchRow> launchRows)
     {
         Folder = folder;
         Manifest = manifest;
         Rows = rows;
+        LaunchRows = launchRows;
+        // A resumed run can hold a launch more than once (re-measured after an interruption): the last one written stands.
+        Launches = launchRows.Select((row, index) => (row, index))
+            .GroupBy(r => (r.row.Key, r.row.Launch))
+            .Select(g => g.OrderBy(r => r.row.Measurement.TimestampUtc).ThenBy(r => r.index).Last().row)
+            .GroupBy(r => r.Key)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<LaunchRow>)g.OrderBy(r => r.Round).ThenBy(r => r.Launch).ToList());
     }
 
     public RunFolder Folder { get; }
@@ -21,6 +31,29 @@ public sealed class LoadedRun
 
     /// <summary>Every row of <c>results.csv</c>, in file order, whatever its status.</summary>
     public IReadOnlyList<ResultRow> Rows { get; }
+
+    /// <summary>Every row of <c>launches.csv</c>, in file order; empty for a run written before launches existed.</summary>
+    public IReadOnlyList<LaunchRow> LaunchRows { get; }
+
+    /// <summary>
+    /// The launches that count for each cell, in round order: for a resumed run's duplicate rows of a
+    /// (cell, launch), the last written. Cells without launches are absent.
+    /// </summary>
+    public IReadOnlyDictionary<CellKey, IReadOnlyList<LaunchRow>> Launches { get; }
+
+    /// <summary>Whether the run recorded launches at all (older runs did not).</summary>
+    public bool HasLaunches => Launches.Count > 0;
+
+    /// <summary>The cell's launches in round order (none when the run has no launches for it).</summary>
+    public IReadOnlyList<LaunchRow> LaunchesOf(CellKey key) => Launches.TryGetValue(key, out var launches) ? launches : NoLaunches;
+
+    /// <summary>The medians of the cell's ok launches that have a positive median, in round order.</summary>
+    public IReadOnlyList<double> OkLaunchMedians(CellKey key) =>
+        LaunchesOf(key).Where(IsUsable).Select(l => l.Measurement.MedianMs!.Value).ToList();
+
+    /// <summary>An ok launch with a positive, finite median: one that measured its cell.</summary>
+    public static bool IsUsable(LaunchRow launch) =>
+        launch.Measurement.IsOk && launch.Measurement.MedianMs is > 0 and < double.PositiveInfinity;
 
     /// <summary>The run folder's own name (the last path segment), used to name report folders.</summary>
     public string Name => Folder.Name;
@@ -53,12 +86,12 @@ public sealed class LoadedRun
                 $"{folder.Path} is not a complete run folder: it has {RunFolder.ResultsFileName} but no {RunFolder.ManifestFileName}; reports need the manifest for the machine and configuration");
         var manifest = folder.ReadManifest();
         var rows = ResultsCsv.Read(folder.ResultsFile);
-        return new LoadedRun(folder, manifest, rows);
+        return new LoadedRun(folder, manifest, rows, folder.ReadLaunches());
     }
 
     public static LoadedRun Load(string path) => Load(new RunFolder(path));
 
     /// <summary>Builds a run from rows already in memory (tests, and callers that hold the rows).</summary>
-    public static LoadedRun FromRows(RunFolder folder, RunManifest manifest, IReadOnlyList<ResultRow> rows) =>
-        new(folder, manifest, rows);
+    public static LoadedRun FromRows(RunFolder folder, RunManifest manifest, IReadOnlyList<ResultRow> rows, IReadOnlyList<LaunchRow>? launches = null) =>
+        new(folder, manifest, rows, launches ?? NoLaunches);
 }

@@ -14,7 +14,8 @@ public sealed record SpeedupSet(string BaselineBackend, IReadOnlyList<Speedup> S
 /// <summary>
 /// Pairs every ok accelerated cell with the baseline cell of the same model, threads, batch and
 /// resolution. Only cells with status <c>ok</c> on both sides enter: a mismatch is a wrong answer,
-/// and a wrong answer fast is not a speed-up.
+/// and a wrong answer fast is not a speed-up. Where the run measured both cells in several launches,
+/// the launches are paired round by round for the speed-up's interval (<see cref="Speedup.Pairs"/>).
 /// </summary>
 public static class SpeedupPairing
 {
@@ -53,7 +54,7 @@ public static class SpeedupPairing
                     else if (own.MedianMs is not > 0)
                         unpaired.Add(new(run, row, $"its {baselineBackend} cell has no positive median latency"));
                     else
-                        speedups.Add(new Speedup(run, row, run, own));
+                        speedups.Add(new Speedup(run, row, run, own) { Pairs = PairLaunches(run, own, row) });
                     continue;
                 }
                 var borrowed = runs
@@ -71,6 +72,23 @@ public static class SpeedupPairing
             }
         }
         return new SpeedupSet(baselineBackend, speedups, unpaired);
+    }
+
+    /// <summary>
+    /// The rounds in which both cells of one run had an ok launch with a median, in round order: the
+    /// two launches of a round measured the cells next to each other, on the same machine state. A
+    /// baseline borrowed from another run is never paired, since its rounds ran at other times.
+    /// </summary>
+    public static IReadOnlyList<LaunchPair> PairLaunches(LoadedRun run, ResultRow baseline, ResultRow accelerated)
+    {
+        var baselineByRound = run.LaunchesOf(baseline.Key).Where(LoadedRun.IsUsable)
+            .GroupBy(l => l.Round).ToDictionary(g => g.Key, g => g.Last().Measurement.MedianMs!.Value);
+        return run.LaunchesOf(accelerated.Key).Where(LoadedRun.IsUsable)
+            .GroupBy(l => l.Round)
+            .Where(g => baselineByRound.ContainsKey(g.Key))
+            .OrderBy(g => g.Key)
+            .Select(g => new LaunchPair(g.Key, baselineByRound[g.Key], g.Last().Measurement.MedianMs!.Value))
+            .ToList();
     }
 
     private static bool IsBackend(ResultRow row, string backend) =>

@@ -42,6 +42,43 @@ internal static class ReportTables
         }
     }
 
+    public const string SpeedupsTableName = "speedups";
+
+    /// <summary>
+    /// Every speed-up, one row per accelerated cell: the point value (ratio of the rows' medians) and its
+    /// 95% interval, from round-by-round pairs of launches where the run has them, else from the two rows'
+    /// confidence bounds. The first twelve columns are fixed (scripts read them by name):
+    /// model, pattern, depth, width, backend, baseline, threads, batch, resolution, speedup,
+    /// speedup_ci95_low, speedup_ci95_high; then pairs, interval_method, run, baseline_run.
+    /// </summary>
+    public static Table Speedups(ReportData data)
+    {
+        var table = new Table(SpeedupsTableName,
+            $"Speed-up over {data.BaselineBackend} of every paired cell, with its 95% interval",
+            [
+                new("model"), new("pattern"), new("depth", null, ColumnFormat.Integer), new("width", null, ColumnFormat.Fixed2),
+                new("backend"), new("baseline"), new("threads", null, ColumnFormat.Integer), new("batch", null, ColumnFormat.Integer),
+                new("resolution", null, ColumnFormat.Integer), new("speedup", null, ColumnFormat.Fixed3),
+                new("speedup_ci95_low", null, ColumnFormat.Fixed3), new("speedup_ci95_high", null, ColumnFormat.Fixed3),
+                new("pairs", null, ColumnFormat.Integer), new("interval_method"), new("run"), new("baseline_run"),
+            ]);
+        var ordered = data.Speedups.Speedups
+            .OrderBy(s => s.Backend, StringComparer.Ordinal).ThenBy(s => s.Setting)
+            .ThenBy(s => s.IsReferenceNetwork ? 1 : 0).ThenBy(s => s.Pattern, StringComparer.Ordinal)
+            .ThenBy(s => s.Depth).ThenBy(s => s.Width).ThenBy(s => s.Model, StringComparer.Ordinal).ThenBy(s => s.Run.RunId, StringComparer.Ordinal);
+        foreach (var s in ordered)
+        {
+            var interval = s.Interval;
+            table.AddRow(s.Model, s.Pattern, s.Depth, s.Width, s.Backend, s.BaselineBackend,
+                s.Setting.Threads, s.Setting.Batch, s.Setting.Resolution, s.Value, interval?.Low, interval?.High,
+                s.Pairs.Count, SpeedupIntervals.Name(s.IntervalMethod), s.Run.RunId, s.BaselineRun.RunId);
+        }
+        table.Notes.Add($"speedup = {data.BaselineBackend} median latency / backend median latency (the rows' median_ms) for the same model, threads, batch and resolution; ok cells only.");
+        table.Notes.Add("interval_method launch-pairs: the two cells' launches are paired round by round (ratio_r = baseline launch median / backend launch median; pairs = rounds in which both launches were ok), and the interval is exp(log speedup ± t(0.975, pairs − 1) · s / √pairs), s the standard deviation of the log ratios. "
+            + "ci-bounds (fewer than two pairs: a run without launches, one launch per cell, or a baseline borrowed from another run): [baseline CI low / backend CI high, baseline CI high / backend CI low] from the two rows' 95% intervals, at least 90% coverage (Bonferroni). Empty: neither was available.");
+        return table;
+    }
+
     /// <summary>One row per reference network, setting and run: counts, each backend's median latency, each accelerated backend's speed-up.</summary>
     public static Table ReferenceNetworkTable(ReportData data)
     {

@@ -44,6 +44,23 @@ public sealed class ReportCommandsTests : IDisposable
     }
 
     [Fact]
+    public void Compare_exits_1_when_one_backend_is_25_percent_slower_in_its_launches()
+    {
+        var launched = new SyntheticRun
+        {
+            Backends = ["torch-cpu", "ort-cpu"], Patterns = ["plain", "residual", "dwbottleneck"], Depths = [2, 8],
+            ReferenceNetworks = ["resnet50", "mobilenetv2", "darts"], WithFailures = false, Counters = false, Launches = 5, LaunchNoise = 0.025,
+        };
+        string baseRun = Write(launched with { RunId = "base", Seed = 161 });
+        string same = Write(launched with { RunId = "same", Seed = 162 });
+        string slower = Write(launched with { RunId = "slower", Seed = 163, LatencyFactor = (b, _) => b == "ort-cpu" ? 1.25 : 1.0 });
+
+        Assert.Equal(0, Fff("compare", baseRun, same, "--out", _temp.Combine("c-same")));
+        Assert.Equal(CompareCommand.RegressionFound, Fff("compare", baseRun, slower, "--out", _temp.Combine("c-slower")));
+        Assert.Contains("regression", File.ReadAllLines(_temp.Combine("c-slower", "compare-backends.csv")).Single(l => l.StartsWith("ort-cpu,", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void Bad_input_exits_2_and_writes_nothing()
     {
         string good = Write(new SyntheticRun { RunId = "good", Patterns = ["plain"], ReferenceNetworks = [] });

@@ -17,7 +17,29 @@ internal static class RowFactory
             Error = status == CellStatus.Ok ? "" : $"synthetic {status.ToColumn()}",
         };
 
-    public static LoadedRun Run(string runId, IReadOnlyList<ResultRow> rows, MachineFingerprint? machine = null) =>
+    public static LoadedRun Run(string runId, IReadOnlyList<ResultRow> rows, MachineFingerprint? machine = null, IReadOnlyList<LaunchRow>? launches = null) =>
         LoadedRun.FromRows(new RunFolder(Path.Combine(Path.GetTempPath(), "not-on-disk", runId)),
-            new RunManifest { RunId = runId, Machine = machine ?? SyntheticRun.Machine() }, rows);
+            new RunManifest { RunId = runId, Machine = machine ?? SyntheticRun.Machine() }, rows, launches);
+
+    /// <summary>A launch of the cell of <paramref name="cell"/> in round <paramref name="round"/> with the given median.</summary>
+    public static LaunchRow Launch(ResultRow cell, int round, double? medianMs, CellStatus status = CellStatus.Ok) => new()
+    {
+        Round = round, Launch = round,
+        Measurement = Row(cell.Model, cell.Backend, medianMs, status, cell.Threads, cell.Batch, cell.Resolution, cell.Depth, cell.Width, cell.Pattern,
+            time: cell.TimestampUtc.AddMinutes(round)),
+    };
+
+    /// <summary>A row estimated from launch medians the way a sweep does (LaunchEstimate), with one launch per median, round 1 first.</summary>
+    public static (ResultRow Row, IReadOnlyList<LaunchRow> Launches) Cell(string model, string backend, IReadOnlyList<double> launchMedians,
+        int? depth = 4, double? width = 1.0, string device = "cpu")
+    {
+        var estimate = LaunchEstimate.Of(launchMedians);
+        var row = Row(model, backend, estimate.Median, depth: depth, width: width, ciLow: estimate.Ci95Low, ciHigh: estimate.Ci95High);
+        row.Launches = estimate.Count;
+        row.LaunchCv = estimate.Cv;
+        row.Device = device;
+        var launches = launchMedians.Select((m, i) => Launch(row, i + 1, m)).ToList();
+        foreach (var launch in launches) launch.Measurement.Device = device;
+        return (row, launches);
+    }
 }

@@ -42,7 +42,11 @@ public sealed class RunComparerTests : IDisposable
         });
         Assert.Equal(0, outcome.Count(ComparisonVerdict.Improvement));
         Assert.Equal(SyntheticRun.FailurePlan.Count, outcome.Count(ComparisonVerdict.StillFailing));
-        Assert.Empty(outcome.Warnings);
+        // Runs from before launches: today's within-process test, with the warning that says what its p-values are worth.
+        string warning = Assert.Single(outcome.Warnings);
+        Assert.Contains("has no launches.csv", warning);
+        Assert.Contains("describe one worker process each and overstate significance", warning);
+        Assert.All(outcome.Cells, c => Assert.Null(c.DetectableChangePercent));
     }
 
     [Fact]
@@ -159,7 +163,7 @@ public sealed class RunComparerTests : IDisposable
 
         var files = ComparisonWriter.Write(outcome, output);
 
-        Assert.Equal([Path.Combine(Path.GetFullPath(output), "compare.md"), Path.Combine(Path.GetFullPath(output), "compare.csv")], files);
+        Assert.Equal(new[] { "compare.md", "compare.csv", "compare-backends.csv" }.Select(f => Path.Combine(Path.GetFullPath(output), f)), files);
         string md = File.ReadAllText(Path.Combine(output, "compare.md"));
         Assert.Contains("Result: **regression found**", md);
         Assert.Contains("| regression | 8 |", md);
@@ -191,5 +195,232 @@ public sealed class RunComparerTests : IDisposable
         var error = Assert.Throws<ResultsFormatException>(() => RunComparer.Compare(good, new RunFolder(_temp.Combine("nope")), new ComparisonOptions()));
 
         Assert.Contains("no such folder", error.Message);
+    }
+
+    // ---- launches ---------------------------------------------------------------------------
+
+    /// <summary>
+    /// 30 cells (15 networks on torch-cpu and ort-cpu), 5 launches each with log-normal noise of ±5% per process
+    /// (two standard deviations: σ = 0.025 on the log). At this noise the Holm-corrected Welch test detects about
+    /// 10% with 80% power, so a 25% change is caught in every cell; at σ = 0.05 it would be missed now and then (detectable ≈ 20%).
+    /// </summary>
+    private static readonly SyntheticRun Launched = new()
+    {
+        Backends = ["torch-cpu", "ort-cpu"], Patterns = ["plain", "residual", "dwbottleneck"], Depths = [2, 8], Widths = [0.5, 1.0],
+        ReferenceNetworks = ["resnet50", "mobilenetv2", "darts"], WithFailures = false, Launches = 5, LaunchNoise = 0.025,
+    };
+
+    [Fact]
+    public void Two_runs_drawn_from_the_same_launch_distribution_give_no_regression_or_improvement()
+    {
+        var baseRun = Write(Launched with { RunId = "base", Seed = 101 });
+        var newRun = Write(Launched with { RunId = "new", Seed = 102 });
+
+        var outcome = RunComparer.Compare(baseRun, newRun, new ComparisonOptions());
+
+        Assert.Equal(30, outcome.Cells.Count);
+        Assert.All(outcome.Cells, c =>
+        {
+            Assert.Equal(SignificanceMethod.WelchLaunches, c.Method);
+            Assert.Equal((5, 5), (c.BaseLaunches, c.NewLaunches));
+            Assert.NotNull(c.PAdjusted);
+            Assert.True(c.PAdjusted >= c.PValue);
+            Assert.InRange(c.DetectableChangePercent!.Value, 1, 100);
+            Assert.DoesNotContain(c.Verdict, new[] { ComparisonVerdict.Regression, ComparisonVerdict.Improvement });
+        });
+        // None is significant after Holm, although noise moves a cell's median by a few percent.
+        Assert.Equal(30, outcome.LaunchTestedCells);
+        Assert.All(outcome.Backends, b => Assert.Equal(BackendVerdict.Unchanged, b.Verdict));
+        Assert.Equal(["ort-cpu", "torch-cpu"], outcome.Backends.Select(b => b.Backend));
+        Assert.Empty(outcome.Warnings);
+        Assert.False(outcome.HasRegression);
+    }
+
+    [Fact]
+    public void One_backend_25_percent_slower_regresses_in_every_cell_and_in_its_geometric_mean_and_the_other_is_not_flagged()
+    {
+        var baseRun = Write(Launched with { RunId = "base", Seed = 111 });
+        var newRun = Write(Launched with { RunId = "new", Seed = 112, LatencyFactor = (backend, _) => backend == "ort-cpu" ? 1.25 : 1.0 });
+
+        var outcome = RunComparer.Compare(baseRun, newRun, new ComparisonOptions());
+
+        var ort = outcome.Cells.Where(c => c.Key.Backend == "ort-cpu").ToList();
+        Assert.Equal(15, ort.Count);
+        Assert.All(ort, c => Assert.Equal(ComparisonVerdict.Regression, c.Verdict));
+        Assert.All(ort, c => Assert.True(c.PAdjusted < 0.05, $"{c.Key}: Holm p = {c.PAdjusted}"));
+        Assert.All(outcome.Cells.Where(c => c.Key.Backend == "torch-cpu"),
+            c => Assert.DoesNotContain(c.Verdict, new[] { ComparisonVerdict.Regression, ComparisonVerdict.Improvement }));
+        var ortBackend = outcome.Backends.Single(b => b.Backend == "ort-cpu");
+        Assert.Equal(BackendVerdict.Regression, ortBackend.Verdict);
+        Assert.Equal(15, ortBackend.Cells);
+        Assert.InRange(ortBackend.GeometricMeanRatio!.Value, 1.18, 1.32);
+        Assert.True(ortBackend.Ci95Low > 1.05);
+        Assert.Equal(BackendVerdict.Unchanged, outcome.Backends.Single(b => b.Backend == "torch-cpu").Verdict);
+        Assert.True(outcome.HasRegression);
+    }
+
+    [Fact]
+    public void A_slow_down_too_thin_for_any_cell_is_caught_by_the_backend_geometric_mean()
+    {
+        // Every cell exactly 8% slower in every launch: each cell is beyond the threshold, but with 2 launches and
+        // much noise no cell is significant after Holm; the geometric mean over 15 cells is.
+        var noisy = Launched with { Launches = 2, LaunchNoise = 0.15 };
+        var baseRun = Write(noisy with { RunId = "base", Seed = 121 });
+        var newRun = Write(noisy with { RunId = "new", Seed = 121, LatencyFactor = (backend, _) => backend == "ort-cpu" ? 1.08 : 1.0 });
+
+        var outcome = RunComparer.Compare(baseRun, newRun, new ComparisonOptions { ThresholdPercent = 5 });
+
+        // The same seed draws the same noise: every ort-cpu ratio is exactly 1.08, every torch-cpu ratio 1.
+        Assert.All(outcome.Cells.Where(c => c.Key.Backend == "ort-cpu"), c => Assert.Equal(1.08, c.Ratio!.Value, 9));
+        Assert.Equal(BackendVerdict.Regression, outcome.Backends.Single(b => b.Backend == "ort-cpu").Verdict);
+        Assert.True(outcome.HasRegression);
+    }
+
+    [Fact]
+    public void A_cell_measured_under_another_configuration_is_configuration_changed_and_fails_nothing()
+    {
+        const string capped = "cpu (oneDNN max ISA SSE41)";
+        var baseRun = Write(Launched with { RunId = "base", Seed = 131 });
+        var newRun = Write(Launched with
+        {
+            RunId = "new", Seed = 132,
+            DeviceOf = (backend, model) => backend == "torch-cpu" && model == "resnet50" ? capped : "cpu",
+            LatencyFactor = (backend, model) => backend == "torch-cpu" && model == "resnet50" ? 2.9 : 1.0,
+        });
+
+        var outcome = RunComparer.Compare(baseRun, newRun, new ComparisonOptions());
+
+        var cell = outcome.Cells.Single(c => c.Key.Backend == "torch-cpu" && c.Key.Model == "resnet50");
+        Assert.Equal(ComparisonVerdict.ConfigurationChanged, cell.Verdict);
+        Assert.Equal([$"device: cpu → {capped}"], cell.ConfigurationChanges);
+        Assert.Contains("device: cpu → cpu (oneDNN max ISA SSE41)", cell.Note);
+        Assert.InRange(cell.Ratio!.Value, 2.5, 3.3);
+        Assert.Equal(14, outcome.Backends.Single(b => b.Backend == "torch-cpu").Cells);
+        Assert.Equal(29, outcome.LaunchTestedCells);
+        Assert.False(outcome.HasRegression);
+
+        string output = _temp.Combine("compare");
+        ComparisonWriter.Write(outcome, output);
+        var rows = ReadCsv(Path.Combine(output, "compare.csv"));
+        var written = rows.Single(r => (string)r["model"] == "resnet50" && (string)r["backend"] == "torch-cpu");
+        Assert.Equal("configuration-changed", written["verdict"]);
+        Assert.Equal($"device: cpu → {capped}", written["configuration_changes"]);
+    }
+
+    [Fact]
+    public void Configuration_changes_name_every_column_that_differs()
+    {
+        var a = Row("m-d2-w1.0", "ort-cpu", 10);
+        a.Device = "cpu"; a.GraphOptimization = "all"; a.BackendVersion = "onnxruntime 1.31.1"; a.OnnxSha256 = "aa";
+        var b = Row("m-d2-w1.0", "ort-cpu", 10);
+        b.Device = "cpu"; b.GraphOptimization = "basic"; b.BackendVersion = "onnxruntime 1.32.0"; b.OnnxSha256 = "bb";
+
+        Assert.Equal(["graph_optimization: all → basic", "backend_version: onnxruntime 1.31.1 → onnxruntime 1.32.0", "onnx_sha256: aa → bb"],
+            RunComparer.ConfigurationChanges(a, b));
+        Assert.Empty(RunComparer.ConfigurationChanges(a, a));
+    }
+
+    [Fact]
+    public void A_run_without_launches_against_one_with_them_is_compared_the_old_way_with_the_warning()
+    {
+        var baseRun = Write(Launched with { RunId = "old", Seed = 141, Launches = 0 });
+        var newRun = Write(Launched with { RunId = "new", Seed = 142 });
+
+        var outcome = RunComparer.Compare(baseRun, newRun, new ComparisonOptions());
+
+        Assert.All(outcome.Cells, c => Assert.Equal(SignificanceMethod.IntervalOverlap, c.Method));
+        Assert.All(outcome.Cells, c => Assert.Equal((0, 5), (c.BaseLaunches, c.NewLaunches)));
+        string warning = Assert.Single(outcome.Warnings);
+        Assert.StartsWith("30 of 30 compared cell(s) could not be tested on launches (the base run old has no launches.csv", warning);
+
+        string output = _temp.Combine("compare");
+        ComparisonWriter.Write(outcome, output);
+        Assert.Contains("overstate significance", File.ReadAllText(Path.Combine(output, "compare.md")));
+    }
+
+    [Fact]
+    public void Holm_correction_keeps_a_cell_that_passes_alone_from_passing_among_many()
+    {
+        // One cell 14% slower with ±5-10% launch noise: p about 0.03 on its own. Nine identical cells beside it give p = 1.
+        double[] noise = [10, 11, 9, 10.5, 9.5];
+        (ResultRow, IReadOnlyList<LaunchRow>) Make(string model, double factor) => Cell(model, "ort-cpu", noise.Select(m => m * factor).ToList());
+        var changedBase = Make("changed-d2-w1.0", 1.0);
+        var changedNew = Make("changed-d2-w1.0", 1.14);
+        var quietBase = Enumerable.Range(0, 9).Select(i => Make($"quiet{i}-d2-w1.0", 1.0)).ToList();
+        var quietNew = Enumerable.Range(0, 9).Select(i => Make($"quiet{i}-d2-w1.0", 1.0)).ToList();
+
+        var alone = RunComparer.Compare(
+            Run("base", [changedBase.Item1], launches: changedBase.Item2),
+            Run("new", [changedNew.Item1], launches: changedNew.Item2), new ComparisonOptions());
+        var cell = Assert.Single(alone.Cells);
+        Assert.InRange(cell.PValue!.Value, 0.01, 0.05);
+        Assert.Equal(cell.PValue, cell.PAdjusted);
+        Assert.Equal(ComparisonVerdict.Regression, cell.Verdict);
+
+        var many = RunComparer.Compare(
+            Run("base", [changedBase.Item1, .. quietBase.Select(q => q.Item1)], launches: [.. changedBase.Item2, .. quietBase.SelectMany(q => q.Item2)]),
+            Run("new", [changedNew.Item1, .. quietNew.Select(q => q.Item1)], launches: [.. changedNew.Item2, .. quietNew.SelectMany(q => q.Item2)]),
+            new ComparisonOptions());
+        var among = many.Cells.Single(c => c.Key.Model == "changed-d2-w1.0");
+        Assert.Equal(cell.PValue!.Value, among.PValue!.Value, 12);
+        Assert.Equal(Math.Min(1, 10 * cell.PValue.Value), among.PAdjusted!.Value, 12);
+        Assert.Equal(ComparisonVerdict.NotSignificant, among.Verdict);
+        Assert.True(among.DetectableChangePercent > cell.DetectableChangePercent);
+        Assert.All(many.Cells.Where(c => c != among), c => Assert.Equal((1.0, ComparisonVerdict.Unchanged), (c.PValue!.Value, c.Verdict)));
+    }
+
+    [Fact]
+    public void Holm_adjusts_step_down_and_welch_matches_its_closed_form()
+    {
+        // Sorted 0.01, 0.03, 0.04, 0.5 → 4·0.01, max(0.04, 3·0.03), max(0.09, 2·0.04), max(0.09, 1·0.5).
+        var adjusted = FormFollowsFunction.Reports.Statistics.MultipleTesting.Holm([0.04, 0.5, 0.01, 0.03]);
+        Assert.Equal([0.09, 0.5, 0.04, 0.09], adjusted.Select(p => Math.Round(p, 12)));
+
+        // Means 3 and 6, variances 2.5 and 10, n = 5: SE = √2.5, t = 3/√2.5, df = 2.5² / (0.5²/4 + 2²/4).
+        var welch = FormFollowsFunction.Reports.Statistics.WelchTest.Compare([1, 2, 3, 4, 5], [2, 4, 6, 8, 10]);
+        Assert.Equal(3, welch.Difference, 12);
+        Assert.Equal(Math.Sqrt(2.5), welch.StandardError, 12);
+        Assert.Equal(3 / Math.Sqrt(2.5), welch.T, 12);
+        Assert.Equal(6.25 / 1.0625, welch.DegreesOfFreedom, 12);
+        Assert.InRange(welch.PValue, 0.105, 0.110); // R: t.test(c(2,4,6,8,10), c(1,2,3,4,5)) gives p = 0.1075
+    }
+
+    [Fact]
+    public void Compare_backends_csv_and_the_detectable_change_are_written()
+    {
+        var baseRun = Write(Launched with { RunId = "base", Seed = 151 });
+        var newRun = Write(Launched with { RunId = "new", Seed = 152, LatencyFactor = (backend, _) => backend == "ort-cpu" ? 1.25 : 1.0 });
+        var outcome = RunComparer.Compare(baseRun, newRun, new ComparisonOptions());
+        string output = _temp.Combine("compare");
+
+        var files = ComparisonWriter.Write(outcome, output);
+
+        Assert.Contains(Path.Combine(Path.GetFullPath(output), "compare-backends.csv"), files);
+        Assert.Equal("backend,cells,geomean_ratio_new_over_base,geomean_change_percent,ci95_low_ratio,ci95_high_ratio,threshold_percent,verdict",
+            File.ReadLines(Path.Combine(output, "compare-backends.csv")).First());
+        var backends = ReadCsv(Path.Combine(output, "compare-backends.csv")).ToDictionary(r => (string)r["backend"]);
+        Assert.Equal("regression", backends["ort-cpu"]["verdict"]);
+        Assert.Equal("unchanged", backends["torch-cpu"]["verdict"]);
+        Assert.Equal("15", backends["ort-cpu"]["cells"]);
+        var cells = ReadCsv(Path.Combine(output, "compare.csv"));
+        Assert.All(cells, r =>
+        {
+            Assert.Equal("welch-launches", r["test"]);
+            Assert.True(double.Parse((string)r["detectable_change_percent"], CultureInfo.InvariantCulture) > 0);
+            Assert.Equal(("5", "5"), ((string)r["base_launches"], (string)r["new_launches"]));
+        });
+        string md = File.ReadAllText(Path.Combine(output, "compare.md"));
+        Assert.Contains("## Backends", md);
+        Assert.Contains("| ort-cpu | 15 |", md);
+        Assert.Contains("Holm", md);
+        Assert.Contains("Welch", md);
+        Assert.Contains("| backends with a geometric-mean regression (fails the comparison) | 1 |", md);
+    }
+
+    private static List<IDictionary<string, object>> ReadCsv(string path)
+    {
+        using var reader = new StreamReader(path);
+        using var csv = new CsvReader(reader, CultureInfo.InvariantCulture);
+        return csv.GetRecords<dynamic>().Cast<IDictionary<string, object>>().ToList();
     }
 }

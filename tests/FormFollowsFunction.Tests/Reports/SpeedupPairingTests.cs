@@ -94,4 +94,91 @@ public sealed class SpeedupPairingTests
         Assert.Equal(2.0, speedup.Value, 12);
         Assert.Equal(2, run.CurrentRows.Count);
     }
+
+    [Fact]
+    public void Launches_paired_round_by_round_give_a_t_interval_on_the_log_ratios()
+    {
+        // Baseline launches 10, 12, 11, 10 ms; backend 5, 5, 4.4 ms and a crash in round 4: three pairs.
+        var (baseline, baselineLaunches) = Cell("m-d2-w1.0", "torch-cpu", [10, 12, 11, 10]);
+        var (backend, backendLaunches) = Cell("m-d2-w1.0", "ort-cpu", [5, 5, 4.4]);
+        var crashed = Launch(backend, 4, null, CellStatus.Crashed);
+        var run = Run("r1", [baseline, backend], launches: [.. baselineLaunches, .. backendLaunches, crashed]);
+
+        var speedup = Assert.Single(SpeedupPairing.Pair([run]).Speedups);
+
+        // The point value stays the ratio of the rows' medians: 10.5 / 5.
+        Assert.Equal(2.1, speedup.Value, 12);
+        Assert.Equal([(1, 2.0), (2, 2.4), (3, 2.5)], speedup.Pairs.Select(p => (p.Round, Math.Round(p.Ratio, 12))));
+        Assert.Equal(SpeedupIntervalMethod.LaunchPairs, speedup.IntervalMethod);
+        // By hand: logs of 2, 2.4, 2.5; s = their sample standard deviation; t(0.975, 2) = 4.302652729911275.
+        double[] logs = [Math.Log(2.0), Math.Log(2.4), Math.Log(2.5)];
+        double mean = logs.Average();
+        double s = Math.Sqrt(logs.Sum(l => (l - mean) * (l - mean)) / 2);
+        double half = 4.302652729911275 * s / Math.Sqrt(3);
+        var (low, high) = speedup.Interval!.Value;
+        Assert.Equal(2.1 * Math.Exp(-half), low, 9);
+        Assert.Equal(2.1 * Math.Exp(half), high, 9);
+        Assert.Equal(1.5633, low, 3);
+        Assert.Equal(2.8210, high, 3);
+        Assert.Equal(speedup.PairedInterval, speedup.Interval);
+        Assert.NotEqual(speedup.BoundsInterval, speedup.Interval);
+    }
+
+    [Fact]
+    public void Without_two_pairs_or_with_a_borrowed_baseline_the_interval_falls_back_to_the_rows_bounds()
+    {
+        var (baseline, baselineLaunches) = Cell("m-d2-w1.0", "torch-cpu", [10, 12]);
+        var (backend, backendLaunches) = Cell("m-d2-w1.0", "ort-cpu", [5, 6]);
+        // Round 2 of the backend failed: one pair only.
+        var onePair = Run("r1", [baseline, backend], launches: [.. baselineLaunches, backendLaunches[0], Launch(backend, 2, null, CellStatus.Failed)]);
+
+        var single = Assert.Single(SpeedupPairing.Pair([onePair]).Speedups);
+        Assert.Single(single.Pairs);
+        Assert.Equal(SpeedupIntervalMethod.Bounds, single.IntervalMethod);
+        Assert.Equal(single.BoundsInterval, single.Interval);
+
+        // A baseline borrowed from another run ran at other times: its rounds are not paired.
+        var torchOnly = Run("torch-only", [baseline], launches: baselineLaunches);
+        var ortOnly = Run("ort-only", [backend], launches: backendLaunches);
+        var borrowed = Assert.Single(SpeedupPairing.Pair([torchOnly, ortOnly]).Speedups);
+        Assert.Empty(borrowed.Pairs);
+        Assert.Equal(SpeedupIntervalMethod.Bounds, borrowed.IntervalMethod);
+        Assert.StartsWith("Error bars: interval [baseline CI low", SpeedupIntervals.ErrorBarNote([borrowed]));
+    }
+
+    [Fact]
+    public void A_resumed_run_counts_the_last_row_of_each_launch()
+    {
+        var (baseline, baselineLaunches) = Cell("m-d2-w1.0", "torch-cpu", [10, 10, 10]);
+        var (backend, backendLaunches) = Cell("m-d2-w1.0", "ort-cpu", [5, 5, 5]);
+        var redone = Launch(backend, 2, 4, CellStatus.Ok);
+        redone.Measurement.TimestampUtc = backendLaunches[1].Measurement.TimestampUtc.AddHours(1);
+        var run = Run("r1", [baseline, backend], launches: [.. baselineLaunches, .. backendLaunches, redone]);
+
+        Assert.Equal([5.0, 4.0, 5.0], run.OkLaunchMedians(backend.Key));
+        var speedup = Assert.Single(SpeedupPairing.Pair([run]).Speedups);
+        Assert.Equal([2.0, 2.5, 2.0], speedup.Pairs.Select(p => p.Ratio));
+        Assert.Equal("Error bars: 95% interval from 3 round-by-round pairs of launches (t on log ratios).", SpeedupIntervals.ErrorBarNote([speedup]));
+    }
+
+    [Fact]
+    public void Drift_between_rounds_cancels_in_the_paired_interval()
+    {
+        // The machine is 30% slower in some rounds than in others, for both backends alike; the backend is
+        // always about twice as fast as the baseline within a round.
+        double[] drift = [1.0, 1.3, 0.8, 1.2, 0.9];
+        double[] own = [1.0, 1.01, 0.99, 1.0, 1.005];
+        var (baseline, baselineLaunches) = Cell("m-d2-w1.0", "torch-cpu", drift.Select(d => 10 * d).ToList());
+        var (backend, backendLaunches) = Cell("m-d2-w1.0", "ort-cpu", drift.Select((d, i) => 5 * d * own[i]).ToList());
+        var run = Run("r1", [baseline, backend], launches: [.. baselineLaunches, .. backendLaunches]);
+
+        var speedup = Assert.Single(SpeedupPairing.Pair([run]).Speedups);
+
+        var paired = speedup.PairedInterval!.Value;
+        var bounds = speedup.BoundsInterval!.Value;
+        Assert.InRange(paired.Low, 1.95, 2.0);
+        Assert.InRange(paired.High, 2.0, 2.05);
+        // The rows' own intervals carry the drift, so the bounds interval is many times wider (on the log scale).
+        Assert.True(Math.Log(bounds.High / bounds.Low) > 20 * Math.Log(paired.High / paired.Low), $"bounds {bounds}, paired {paired}");
+    }
 }

@@ -44,6 +44,25 @@ public sealed record SyntheticRun
 
     public string CpuModel { get; init; } = "Synthetic CPU 9000 @ 3.0GHz";
 
+    /// <summary>
+    /// Launches (worker processes) per cell, one per round, written to launches.csv; the cell's row is then
+    /// estimated from them as a sweep does (median of the launch medians, t interval on their logs).
+    /// 0 writes no launches.csv: a run from before launches existed.
+    /// </summary>
+    public int Launches { get; init; }
+
+    /// <summary>Standard deviation of a launch median's log around the cell's true latency (0.05: about ±5% per process).</summary>
+    public double LaunchNoise { get; init; } = 0.05;
+
+    /// <summary>Multiplies every launch of round r (1-based): the machine's state in that round, shared by all its cells.</summary>
+    public Func<int, double> RoundDrift { get; init; } = _ => 1.0;
+
+    /// <summary>Overrides the launch medians of matching cells (backend, model): the K medians, in round order.</summary>
+    public Func<string, string, IReadOnlyList<double>?> LaunchMedians { get; init; } = (_, _) => null;
+
+    /// <summary>The device column of a cell (backend, model), e.g. a oneDNN cap on TorchSharp.</summary>
+    public Func<string, string, string> DeviceOf { get; init; } = (_, _) => "cpu";
+
     public const long L3Bytes = 32L << 20;
 
     /// <summary>The cells the failure plan marks, with the status and error they get.</summary>
@@ -110,6 +129,7 @@ public sealed record SyntheticRun
             },
         });
 
+        var launchRows = new List<LaunchRow>();
         using var writer = new ResultsCsvWriter(folder.ResultsFile);
         var time = created;
         foreach (int batch in Batches)
@@ -121,7 +141,7 @@ public sealed record SyntheticRun
             {
                 RunId = RunId, TimestampUtc = time, Machine = "lab-01", Backend = backend,
                 BackendVersion = backend.StartsWith("torch", StringComparison.Ordinal) ? "2.10.0" : "1.31.1",
-                Device = "cpu", Threads = Threads, GraphOptimization = "all", Model = model, Pattern = pattern,
+                Device = DeviceOf(backend, model), Threads = Threads, GraphOptimization = "all", Model = model, Pattern = pattern,
                 Depth = depth, Width = width, Resolution = Resolution, Batch = batch,
                 Params = parameters, Macs = macs * batch, Flops = 2 * macs * batch,
                 WeightBytes = parameters * 4, ActivationBytes = activations * batch, PeakActivationBytes = activations * batch / 3,
@@ -133,6 +153,7 @@ public sealed record SyntheticRun
                 row.Status = failure.Status.ToColumn();
                 row.Error = failure.Error;
                 row.CountersStatus = "not measured";
+                for (int round = 1; round <= Launches; round++) launchRows.Add(LaunchOf(row, round, time));
                 writer.Append(row);
                 continue;
             }
@@ -176,9 +197,51 @@ public sealed record SyntheticRun
             }
             FillCounters(row, trueMs);
             FillCacheRatios(row);
+            if (Launches > 0) EstimateFromLaunches(row, trueMs, random, launchRows, time);
             writer.Append(row);
         }
+        if (Launches > 0)
+        {
+            // Round by round, as a sweep writes them: round r measures every cell before round r + 1.
+            using var launches = new AppendOnlyCsv<LaunchRow>(folder.LaunchesFile);
+            foreach (var launch in launchRows.OrderBy(l => l.Round)) launches.Append(launch);
+        }
         return folder;
+    }
+
+    /// <summary>Draws the cell's launch medians, records them as launches, and sets the row to their estimate.</summary>
+    private void EstimateFromLaunches(ResultRow row, double trueMs, Random random, List<LaunchRow> launchRows, DateTime time)
+    {
+        var medians = LaunchMedians(row.Backend, row.Model)
+            ?? Enumerable.Range(1, Launches).Select(r => trueMs * RoundDrift(r) * Math.Exp(LaunchNoise * Gaussian(random))).ToList();
+        if (medians.Count != Launches) throw new ArgumentException($"{medians.Count} launch medians for {row.Key}, expected {Launches}");
+        for (int round = 1; round <= Launches; round++)
+        {
+            var launch = LaunchOf(row, round, time);
+            double m = medians[round - 1];
+            launch.Measurement.MedianMs = m;
+            launch.Measurement.MeanMs = m * 1.01;
+            launch.Measurement.Ci95LowMs = m * 0.99;
+            launch.Measurement.Ci95HighMs = m * 1.01;
+            launchRows.Add(launch);
+        }
+        var estimate = LaunchEstimate.Of(medians);
+        row.MedianMs = estimate.Median;
+        row.Ci95LowMs = estimate.Ci95Low ?? estimate.Median * 0.99;
+        row.Ci95HighMs = estimate.Ci95High ?? estimate.Median * 1.01;
+        row.Launches = estimate.Count;
+        row.LaunchCv = estimate.Cv;
+    }
+
+    private static LaunchRow LaunchOf(ResultRow row, int round, DateTime time)
+    {
+        var measurement = new ResultRow();
+        foreach (var property in typeof(ResultRow).GetProperties().Where(p => p.CanWrite))
+            property.SetValue(measurement, property.GetValue(row));
+        measurement.TimestampUtc = time.AddHours(round - 1);
+        measurement.Launches = null;
+        measurement.LaunchCv = null;
+        return new LaunchRow { Round = round, Launch = round, WorkerPid = 1000 + round, SetupMs = 800, WorkerWallMs = 2500, Measurement = measurement };
     }
 
     private static void Summarise(ResultRow row, List<double> samples)

@@ -10,8 +10,10 @@ using Spectre.Console.Cli;
 namespace FormFollowsFunction.Cli.Commands;
 
 /// <summary>
-/// <c>fff compare BASE_RUN NEW_RUN</c>: cell-by-cell latency changes with a significance test.
-/// Exit code 1 when a cell regressed (for nightly jobs), 0 otherwise, 2 for bad input.
+/// <c>fff compare BASE_RUN NEW_RUN</c>: cell-by-cell latency changes with a significance test on the
+/// cells' launches (Welch, Holm-corrected), and each backend's geometric-mean change. Exit code 1 when
+/// a cell or a backend regressed, a cell stopped working or was lost (for nightly jobs), 0 otherwise,
+/// 2 for bad input.
 /// </summary>
 internal sealed class CompareCommand : Command<CompareCommand.Settings>
 {
@@ -33,12 +35,12 @@ internal sealed class CompareCommand : Command<CompareCommand.Settings>
         public double Threshold { get; init; } = 5.0;
 
         [CommandOption("--alpha <LEVEL>")]
-        [Description("Significance level of the test.")]
+        [Description("Significance level of the tests (Holm-corrected over the cells tested on launches).")]
         [DefaultValue(0.05)]
         public double Alpha { get; init; } = 0.05;
 
         [CommandOption("--out <DIR>")]
-        [Description("Folder for compare.md and compare.csv. Default: reports/compare-<base>-vs-<new>.")]
+        [Description("Folder for compare.md, compare.csv and compare-backends.csv. Default: reports/compare-<base>-vs-<new>.")]
         public string? Out { get; init; }
     }
 
@@ -79,23 +81,40 @@ internal sealed class CompareCommand : Command<CompareCommand.Settings>
                 .AddColumn("model").AddColumn("backend").AddColumn("setting")
                 .AddColumn(new TableColumn("base (ms)").RightAligned()).AddColumn(new TableColumn("new (ms)").RightAligned())
                 .AddColumn(new TableColumn("change").RightAligned()).AddColumn(new TableColumn("p").RightAligned())
-                .AddColumn("verdict");
+                .AddColumn(new TableColumn("detectable").RightAligned()).AddColumn("verdict");
             foreach (var c in changed)
                 table.AddRow(
                     Markup.Escape(c.Key.Model), Markup.Escape(c.Key.Backend),
                     Markup.Escape($"t{c.Key.Threads} b{c.Key.Batch} {c.Key.Resolution}px"),
                     Markup.Escape(c.Base.IsOk ? Ms(c.Base.MedianMs) : c.Base.Status), Markup.Escape(c.New.IsOk ? Ms(c.New.MedianMs) : c.New.Status),
-                    c.ChangePercent is { } pct ? pct.ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture) + "%" : "",
+                    Signed(c.ChangePercent),
                     Markup.Escape(PValue(c)),
+                    c.DetectableChangePercent is { } d ? d.ToString("0.0", CultureInfo.InvariantCulture) + "%" : "",
                     Colour(c.Verdict));
             console.Write(table);
-            console.MarkupLine("[grey]p: two-sided Mann-Whitney U on raw samples; \"CI\": decided by whether the medians' 95% confidence intervals overlap.[/]");
+            console.MarkupLine("[grey]p: Welch's t on the cells' log launch medians, Holm-corrected over the cells tested on launches (\"MW\": Mann-Whitney U on one process's raw samples; \"CI\": whether the medians' 95% confidence intervals overlap); detectable: smallest change the launch test would find with 80% power.[/]");
+        }
+        if (outcome.Backends.Count > 0)
+        {
+            var backends = new Table().Border(TableBorder.Simple).Title("geometric-mean change per backend")
+                .AddColumn("backend").AddColumn(new TableColumn("cells").RightAligned()).AddColumn(new TableColumn("change").RightAligned())
+                .AddColumn(new TableColumn("95% interval").RightAligned()).AddColumn("verdict");
+            foreach (var b in outcome.Backends)
+                backends.AddRow(Markup.Escape(b.Backend), b.Cells.ToString(CultureInfo.InvariantCulture), Signed(b.ChangePercent),
+                    b.Ci95Low is { } low && b.Ci95High is { } high ? $"{Signed((low - 1) * 100)} to {Signed((high - 1) * 100)}" : "",
+                    b.Verdict switch
+                    {
+                        BackendVerdict.Regression => "[red]regression[/]",
+                        BackendVerdict.Improvement => "[green]improvement[/]",
+                        _ => $"[grey]{Markup.Escape(ComparisonWriter.VerdictName(b.Verdict))}[/]",
+                    });
+            console.Write(backends);
         }
         int unchanged = outcome.Count(ComparisonVerdict.Unchanged);
         console.MarkupLine($"{outcome.Cells.Count} matched cells: {outcome.Count(ComparisonVerdict.Regression)} regression(s), " +
                            $"{outcome.Count(ComparisonVerdict.NewlyFailing)} newly failing, {outcome.Count(ComparisonVerdict.Improvement)} improvement(s), " +
-                           $"{outcome.Count(ComparisonVerdict.StillFailing)} failing in both, {unchanged} unchanged within {outcome.Options.ThresholdPercent.ToString("0.##", CultureInfo.InvariantCulture)}%" +
-                           (outcome.OnlyInBase.Count + outcome.OnlyInNew.Count > 0 ? $"; {outcome.OnlyInBase.Count} only in base ({outcome.Lost.Count} of them ok there: lost), {outcome.OnlyInNew.Count} only in new" : "") + ".");
+                           $"{outcome.Count(ComparisonVerdict.ConfigurationChanged)} configuration changed, {outcome.Count(ComparisonVerdict.StillFailing)} failing in both, {unchanged} unchanged within {outcome.Options.ThresholdPercent.ToString("0.##", CultureInfo.InvariantCulture)}%" +
+                           (outcome.OnlyInBase.Count + outcome.OnlyInNew.Count > 0 ? $"; {outcome.OnlyInBase.Count} only in base ({outcome.Lost.Count} of them ok there: lost), {outcome.OnlyInNew.Count} only in new" : "") + (outcome.BackendRegressions.Count > 0 ? $"; backend regression(s): {string.Join(", ", outcome.BackendRegressions.Select(b => b.Backend))}" : "") + ".");
         console.MarkupLine(outcome.HasRegression ? "[red bold]regression found[/]" : "[green]no regression[/]");
     }
 
@@ -106,13 +125,20 @@ internal sealed class CompareCommand : Command<CompareCommand.Settings>
         {
             ComparisonVerdict.Regression or ComparisonVerdict.NewlyFailing => $"[red]{name}[/]",
             ComparisonVerdict.Improvement or ComparisonVerdict.Fixed => $"[green]{name}[/]",
+            ComparisonVerdict.ConfigurationChanged => $"[yellow]{name}[/]",
             _ => $"[grey]{name}[/]",
         };
     }
 
+    private static string Signed(double? percent) =>
+        percent is { } pct ? pct.ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture) + "%" : "";
+
+    private static string P(double p) => p < 0.001 ? "<0.001" : p.ToString("0.000", CultureInfo.InvariantCulture);
+
     private static string PValue(CellComparison c) => c.Method switch
     {
-        SignificanceMethod.MannWhitney => c.PValue < 0.001 ? "<0.001" : c.PValue!.Value.ToString("0.000", CultureInfo.InvariantCulture),
+        SignificanceMethod.WelchLaunches => P(c.PAdjusted!.Value),
+        SignificanceMethod.MannWhitney => "MW " + P(c.PValue!.Value),
         SignificanceMethod.IntervalOverlap => c.Significant ? "CI apart" : "CI overlap",
         _ => "",
     };
