@@ -1,11 +1,5 @@
 using System.ComponentModel;
-using System.Diagnostics;
-using FormFollowsFunction.Benchmarks.Sweeps;
-using FormFollowsFunction.Reports;
-using FormFollowsFunction.Reports.Input;
-using FormFollowsFunction.Reports.Statistics;
 using FormFollowsFunction.Results;
-using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace FormFollowsFunction.Cli.Commands;
@@ -34,35 +28,5 @@ internal sealed class ReportCommand : Command<ReportCommand.Settings>
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation) =>
-        Produce(settings.Runs.Select(p => new RunFolder(p)).ToList(), settings.Out, settings.Baseline, settings.Formats);
-
-    /// <summary>Writes the report of <paramref name="folders"/> and prints where it is and its headlines (also the end of 'fff run').</summary>
-    internal static int Produce(IReadOnlyList<RunFolder> folders, string? outputFolder, string? baselineBackend, string formatList)
-    {
-        {
-            var formats = ReportOptions.ParseFormats(formatList);
-            var watch = Stopwatch.StartNew();
-            var runs = folders.Select(LoadedRun.Load).ToList();
-            string baseline = baselineBackend ?? SpeedupPairing.DefaultBaseline;
-            if (baselineBackend is not null && !runs.Any(r => r.Rows.Any(row => string.Equals(row.Backend, baseline, StringComparison.OrdinalIgnoreCase))))
-                throw new UserInputException(
-                    $"no run measured the baseline backend '{baseline}'; backends present: {string.Join(", ", runs.SelectMany(r => r.Rows).Select(r => r.Backend).Distinct().Order())}");
-            // Beside results/: in the repository when run from a source tree, else in the working directory.
-            string output = outputFolder ?? Path.Combine(SourceTree.Root() ?? Directory.GetCurrentDirectory(),
-                ReportGenerator.DefaultOutputFolder(folders, DateTime.UtcNow));
-            ConsoleOutput.Diagnostics.MarkupLine($"[grey]reading {runs.Sum(r => r.Rows.Count)} rows from {runs.Count} run(s); writing the report...[/]");
-
-            var outcome = ReportGenerator.Generate(runs, output, new ReportOptions { BaselineBackend = baseline, Formats = formats });
-
-            var console = ConsoleOutput.Standard;
-            console.MarkupLine($"Report: [bold]{Markup.Escape(Path.Combine(outcome.OutputFolder, ReportGenerator.ReportFileName))}[/] and {ReportGenerator.HtmlFileName} " +
-                               $"({outcome.Files.Count} files, {outcome.Figures.Count} figures, {watch.Elapsed.TotalSeconds:0.0} s)");
-            foreach (var headline in outcome.Headlines) console.MarkupLine($"  {Markup.Escape(headline)}");
-            foreach (var skipped in outcome.SkippedFigures)
-                ConsoleOutput.Diagnostics.MarkupLine($"[yellow]figure not drawn:[/] {Markup.Escape(skipped.Figure)}: {Markup.Escape(skipped.Reason)}");
-            foreach (var warning in outcome.Warnings)
-                ConsoleOutput.Diagnostics.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
-            return 0;
-        }
-    }
+        ReportWriter.Write(settings.Runs.Select(p => new RunFolder(p)).ToList(), settings.Out, settings.Baseline, settings.Formats);
 }

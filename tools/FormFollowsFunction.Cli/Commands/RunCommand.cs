@@ -238,7 +238,7 @@ internal sealed class RunCommand : Command<RunCommand.Settings>
         {
             try
             {
-                ReportCommand.Produce([session.Folder], null, null, "png,svg");
+                ReportWriter.Write([session.Folder], null, null, "png,svg");
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
