@@ -110,7 +110,7 @@ public sealed class RunCommandInputTests : IDisposable
 
     [Theory]
     [InlineData("--backends ort-cpu", "backends: [\"torch-cpu\",\"ort-cpu\"] then, [\"ort-cpu\"] now")]
-    [InlineData("--launches 3", "launches: 1 then, 3 now")]
+    [InlineData("--launches 3", "launches: 4 then, 3 now")]
     [InlineData("--set seed=7", "seed: 42 then, 7 now")]
     [InlineData("--set backend_options.ort-cpu.graph_optimization=basic", "backend_options: {} then, {\"ort-cpu\":{\"graph_optimization\":\"basic\"}} now")]
     public void Resuming_with_a_different_configuration_is_refused_and_changes_nothing(string options, string difference)
