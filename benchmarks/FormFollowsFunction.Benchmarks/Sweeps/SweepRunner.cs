@@ -58,6 +58,16 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
             foreach (var cell in group.Cells.Where(c => !ledger.IsWritten(c.Key) && ledger.IsComplete(c.Key)))
                 WriteCell(cell, ledger, outputs);
 
+        // Every model is exported before the first launch, and the parent's heap collected: neither the
+        // export's CPU work nor a background collection after it may overlap a timed launch.
+        foreach (var group in plan.Groups.Where(g => g.Cells.Any(c => !ledger.IsWritten(c.Key) && !ledger.IsComplete(c.Key))))
+        {
+            if (cancellation.IsCancellationRequested) return new SweepOutcome(Interrupted: true);
+            Model(group);
+        }
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+
         for (int round = 1; round <= ledger.LaunchesPerCell; round++)
         {
             foreach (var group in plan.Groups)
