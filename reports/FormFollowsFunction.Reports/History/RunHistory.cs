@@ -136,7 +136,7 @@ public static class RunHistory
         Parallel.For(0, folders.Count, i =>
         {
             var folder = folders[i];
-            loaded[i] = new HistoryRun(folder, folder.ReadManifest(), folder.ReadResults());
+            loaded[i] = new HistoryRun(folder, folder.ReadManifest(), HistoryCsv.ReadResults(folder));
         });
         var warnings = new List<string>();
         var machines = GroupMachines(loaded, options, warnings);

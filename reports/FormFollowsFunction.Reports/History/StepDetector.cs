@@ -62,7 +62,7 @@ public sealed record StepDetectorOptions
 /// few steps or outliers barely move (floored at <see cref="StepDetectorOptions.SigmaFloor"/>).</item>
 /// <item>Fit: the piecewise-constant function minimising Σ |y − level| + γ · (number of steps), found
 /// exactly by dynamic programming over segment ends (each segment's level is its median; segment costs
-/// come from two heaps with running sums), with γ = PenaltyFactor · σ · ln n.</item>
+/// come from Fenwick trees of counts and sums over the values' ranks), with γ = PenaltyFactor · σ · ln n.</item>
 /// <item>Clean-up: segments shorter than MinPersistence are set aside as outliers or transitions;
 /// neighbouring kept segments whose levels differ by no more than max(ln(1 + threshold), NoiseFactor · σ),
 /// or whose ratio interval contains 1, are merged (closest pair first) until every boundary is a step.</item>
@@ -151,8 +151,9 @@ public static class StepDetector
     /// <summary>
     /// The exact minimiser of Σ |y − level| + penalty · steps over piecewise-constant fits, by dynamic
     /// programming: best[r] = min over l of best[l] + cost(l, r) + penalty, where cost is the sum of absolute
-    /// deviations from the segment's median. For each end r the start l walks down from r − 1, inserting
-    /// y[l] into two heaps (lower half, upper half) whose sums give each cost in O(1): O(n² log n) in all.
+    /// deviations from the segment's median. For each end r the start l walks down from r − 1, adding
+    /// y[l] to Fenwick trees of counts and sums over the values' ranks, which give the segment's median
+    /// and the sums below and above it in O(log n): O(n² log n) in all, no allocation in the loop.
     /// </summary>
     public static IReadOnlyList<Segment> L1Fit(IReadOnlyList<double> y, double penalty)
     {
@@ -160,36 +161,47 @@ public static class StepDetector
         var best = new double[n + 1];
         var from = new int[n + 1];
         best[0] = -penalty;
-        var lower = new PriorityQueue<double, double>(n); // max-heap by negated priority
-        var upper = new PriorityQueue<double, double>(n);
+        // Ranks: ties broken by position, so every rank holds one value.
+        var order = Enumerable.Range(0, n).OrderBy(i => y[i]).ThenBy(i => i).ToArray();
+        var sorted = order.Select(i => y[i]).ToArray();
+        var rank = new int[n];
+        for (int k = 0; k < n; k++) rank[order[k]] = k;
+        var counts = new int[n + 1];
+        var sums = new double[n + 1];
+        int top = 1;
+        while (top * 2 <= n) top *= 2;
         for (int r = 1; r <= n; r++)
         {
-            lower.Clear();
-            upper.Clear();
-            double sumLower = 0, sumUpper = 0;
+            Array.Clear(counts);
+            Array.Clear(sums);
+            double total = 0;
             double bestValue = double.PositiveInfinity;
             int bestStart = 0;
             for (int l = r - 1; l >= 0; l--)
             {
                 double x = y[l];
-                if (lower.Count == 0 || x <= lower.Peek()) { lower.Enqueue(x, -x); sumLower += x; }
-                else { upper.Enqueue(x, x); sumUpper += x; }
-                if (lower.Count > upper.Count + 1)
+                total += x;
+                for (int i = rank[l] + 1; i <= n; i += i & -i)
                 {
-                    double moved = lower.Dequeue();
-                    sumLower -= moved;
-                    upper.Enqueue(moved, moved);
-                    sumUpper += moved;
+                    counts[i]++;
+                    sums[i] += x;
                 }
-                else if (upper.Count > lower.Count)
+                int m = r - l;
+                int k = (m + 1) / 2; // the lower median is the k-th smallest
+                int position = 0, below = 0;
+                double sumBelow = 0;
+                for (int step = top; step > 0; step >>= 1)
                 {
-                    double moved = upper.Dequeue();
-                    sumUpper -= moved;
-                    lower.Enqueue(moved, -moved);
-                    sumLower += moved;
+                    int next = position + step;
+                    if (next <= n && below + counts[next] < k)
+                    {
+                        position = next;
+                        below += counts[next];
+                        sumBelow += sums[next];
+                    }
                 }
-                double median = lower.Peek();
-                double cost = median * lower.Count - sumLower + sumUpper - median * upper.Count;
+                double median = sorted[position];
+                double cost = median * below - sumBelow + (total - sumBelow - median) - median * (m - below - 1);
                 double value = best[l] + cost + penalty;
                 if (value < bestValue)
                 {

@@ -33,6 +33,7 @@ public sealed class HistoryTests : IDisposable
     /// <summary>ort-cpu 25% slower from run 6 of 8, onnxruntime 1.31.1 → 1.32.0 from run 6.</summary>
     private static readonly SyntheticHistory Planted = new()
     {
+        Seed = 3,
         Factor = (run, backend, _) => backend == "ort-cpu" && run >= 6 ? 1.25 : 1.0,
         OnnxRuntimeVersion = run => run >= 6 ? "1.32.0" : "1.31.1",
     };
