@@ -39,6 +39,10 @@ app.Configure(config =>
     config.AddCommand<CompareCommand>("compare")
         .WithDescription("Compare two runs cell by cell; exit code 1 when a cell regressed.")
         .WithExample("compare", "results/last-night", "results/tonight", "--threshold", "5");
+    config.AddCommand<HistoryCommand>("history")
+        .WithDescription("Steps in each cell's latency over many runs (nightly history): regressions.csv/md and a static dashboard; exit code 1 when the newest run lies in a regression.")
+        .WithExample("history", "results", "--out", "reports/history")
+        .WithExample("history", "results/nightly-*", "--last", "60", "--min-persistence", "3", "--out", "reports/history");
     config.AddCommand<RunCommand>("run")
         .WithDescription("Measure a sweep (default: the quick preset on every available backend), then write the report.")
         .WithExample("run")
