@@ -43,6 +43,12 @@ public sealed record RunManifest
     /// <summary>The sweep configuration exactly as run (resume refuses a different one).</summary>
     public JsonObject Configuration { get; init; } = new();
 
+    /// <summary>For a run made with <c>fff run --shard I/N</c>: which part of the whole plan it measured, and the whole plan.</summary>
+    public RunShard? Shard { get; init; }
+
+    /// <summary>For a run folder made by <c>fff merge</c>: the shards it was made of and the cells of shards not given.</summary>
+    public RunMerge? Merge { get; init; }
+
     public static JsonSerializerOptions JsonOptions { get; } = new()
     {
         WriteIndented = true,
@@ -77,3 +83,28 @@ public sealed record RunManifest
 
 /// <summary>One resumption of an interrupted run: the build and backends that measured the cells from then on.</summary>
 public sealed record RunResumption(DateTime ResumedUtc, string GitCommit, string CommandLine, IReadOnlyDictionary<string, string> Backends);
+
+/// <summary>
+/// A shard of a sweep: the <see cref="Index"/>-th of <see cref="Count"/> disjoint parts of the whole
+/// plan. <see cref="Plan"/> lists every model group of the whole sweep with the shard that owns it, so
+/// that a merge can tell which cells the shards not given would have measured.
+/// </summary>
+public sealed record RunShard(int Index, int Count, string PlanSha256, int PlanCells, IReadOnlyList<PlannedGroup> Plan);
+
+/// <summary>
+/// A model group (a model at a batch and resolution with all its backends and thread counts) of the
+/// whole plan: its cells as configured (every requested backend, whether or not available), its
+/// estimated cost (MACs x cells) and the shard that owns it.
+/// </summary>
+public sealed record PlannedGroup(string Group, int Cells, long Macs, int Shard);
+
+/// <summary>One shard of a merged run: where and when it was measured.</summary>
+public sealed record MergedShard(int Index, string RunId, string Hostname, DateTime CreatedUtc, DateTime? FinishedUtc, string GitCommit, int Rows);
+
+/// <summary>
+/// What <c>fff merge</c> made a run folder of: the shards of one plan (<see cref="PlanSha256"/>,
+/// <see cref="ShardCount"/>), and what the shards that were not given would have measured.
+/// </summary>
+public sealed record RunMerge(
+    int ShardCount, string PlanSha256, int PlanCells, IReadOnlyList<MergedShard> Shards,
+    IReadOnlyList<int> MissingShards, int MissingCells, IReadOnlyList<string> MissingGroups);

@@ -44,7 +44,7 @@ internal static class ErrorReporter
         CommandAppException e => (InputError, e.Message),
         UserInputException or UnknownModelException or NetworkDefinitionException or ResultsFormatException
             or SweepConfigurationException or UnknownBackendException or CounterSpecException or ReportInputException
-            or OrtLibraryException
+            or OrtLibraryException or RunMergeException
             => (InputError, exception.Message),
         UnauthorizedAccessException e => (InputError, $"{e.Message} (choose a folder you can write to)"),
         DirectoryNotFoundException or FileNotFoundException => (InputError, exception.Message),

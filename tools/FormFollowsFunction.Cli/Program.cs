@@ -51,7 +51,11 @@ app.Configure(config =>
         .WithExample("run", "--patterns", "residual,dwbottleneck", "--depths", "2,4,8,16", "--widths", "0.5,1.0")
         .WithExample("run", "--config", "sweep.yaml")
         .WithExample("run", "--config", "sweep.yaml", "--set", "timing.max_seconds=5", "--set", "backend_options.ort-cpu.graph_optimization=basic")
+        .WithExample("run", "--shard", "2/4", "--config", "sweep.yaml", "--out", "results/shard-2")
         .WithExample("run", "--resume", "results/20261128T040000Z-lab1");
+    config.AddCommand<MergeCommand>("merge")
+        .WithDescription("Join the run folders of a sweep's shards (fff run --shard I/N) into one run folder.")
+        .WithExample("merge", "results/shard-1", "results/shard-2", "results/shard-3", "--out", "results/fleet-20261203");
     config.AddCommand<BackendsCommand>("backends")
         .WithDescription("Show which backends this machine can run, with versions, devices and how to enable the others.")
         .WithExample("backends").WithExample("backends", "--json");

@@ -30,10 +30,24 @@ public sealed record SweepPlan(IReadOnlyList<ModelGroup> Groups, IReadOnlyList<P
 
     public static SweepPlan Create(SweepConfiguration configuration, ModelCatalog catalog, IReadOnlyList<ProbedBackend> backends)
     {
-        var available = backends.Where(b => b.Available).Select(b => b.Descriptor)
-            // The reference backend runs first in each group; the rest keep the configured order.
-            .OrderBy(b => b.Name == configuration.Parity.Reference ? 0 : 1)
-            .ToList();
+        var available = backends.Where(b => b.Available).Select(b => b.Descriptor).ToList();
+        return new SweepPlan(PlanGroups(configuration, catalog, available), [.. backends.Where(b => !b.Available)]);
+    }
+
+    /// <summary>
+    /// The whole plan as configured, as if every requested backend were available: what shards are
+    /// cut from, so that a shard owns the same models on a machine that lacks a backend.
+    /// </summary>
+    public static IReadOnlyList<ModelGroup> Whole(SweepConfiguration configuration, ModelCatalog catalog) =>
+        PlanGroups(configuration, catalog, [.. configuration.Backends.Distinct().Select(BackendCatalog.Get)]);
+
+    /// <summary>This plan restricted to the groups named (a shard's part of it), in plan order.</summary>
+    public SweepPlan Only(IReadOnlyCollection<string> groupNames) => this with { Groups = [.. Groups.Where(g => groupNames.Contains(g.Name))] };
+
+    private static List<ModelGroup> PlanGroups(SweepConfiguration configuration, ModelCatalog catalog, IReadOnlyList<BackendDescriptor> backends)
+    {
+        // The reference backend runs first in each group; the rest keep the configured order.
+        var ordered = backends.OrderBy(b => b.Name == configuration.Parity.Reference ? 0 : 1).ToList();
         var groups = new List<ModelGroup>();
         foreach (var id in configuration.ModelIdentifiers().Distinct())
         {
@@ -41,12 +55,12 @@ public sealed record SweepPlan(IReadOnlyList<ModelGroup> Groups, IReadOnlyList<P
             foreach (var batch in configuration.Batch)
                 foreach (var resolution in configuration.Resolution)
                 {
-                    var cells = available
+                    var cells = ordered
                         .SelectMany(backend => configuration.Threads.Order().Select(threads => new SweepCell(model, backend, threads, batch, resolution)))
                         .ToList();
                     if (cells.Count > 0) groups.Add(new ModelGroup(model, batch, resolution, cells));
                 }
         }
-        return new SweepPlan(groups, [.. backends.Where(b => !b.Available)]);
+        return groups;
     }
 }

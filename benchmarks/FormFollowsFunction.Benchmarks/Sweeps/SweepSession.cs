@@ -46,10 +46,11 @@ public sealed class SweepSession
     /// <summary>
     /// Checks <paramref name="configuration"/>, probes its backends and creates the run folder:
     /// <paramref name="runFolder"/> when given (it must be new or empty), else a new folder named
-    /// after the time and machine under <paramref name="resultsRoot"/>.
+    /// after the time and machine under <paramref name="resultsRoot"/>. With <paramref name="shard"/>, only
+    /// that shard's part of the whole plan is measured, and the manifest records the shard and the plan.
     /// </summary>
     public static SweepSession Start(SweepConfiguration configuration, string? runFolder, string resultsRoot, string commandLine, ModelCatalog catalog,
-        WorkerLauncher launcher, Action<string> status, CancellationToken cancellation)
+        WorkerLauncher launcher, Action<string> status, CancellationToken cancellation, SweepShard? shard = null)
     {
         if (runFolder is not null && Directory.Exists(runFolder) && Directory.EnumerateFileSystemEntries(runFolder).Any())
             throw new SweepConfigurationException(
@@ -57,6 +58,7 @@ public sealed class SweepSession
         var machine = MachineInspector.Inspect();
         var resolved = SweepConfigurationValidator.Resolve(configuration, catalog, machine.PhysicalCores);
         CounterSelection.Resolve(resolved.Counters);
+        var part = shard?.Assign(SweepPlan.Whole(resolved, catalog));
 
         string runId = $"{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{SafeName(machine.Hostname)}";
         var folder = new RunFolder(runFolder ?? UniqueFolder(resultsRoot, runId));
@@ -98,23 +100,28 @@ public sealed class SweepSession
                 ["launches"] = $"each cell measured in {resolved.Launches} worker process(es), one per round; cell estimate: {LaunchEstimate.Method}",
             },
             Configuration = ToJson(resolved),
+            Shard = part,
         };
         folder.WriteManifest(manifest);
-        var plan = SweepPlan.Create(resolved, catalog, Configured(resolved, backends));
+        var plan = Restrict(SweepPlan.Create(resolved, catalog, Configured(resolved, backends)), part);
         return new SweepSession(resolved, folder, manifest, backends, plan, new SweepLedger(resolved.Launches), isResume: false, launcher);
     }
 
     /// <summary>
     /// Reopens an interrupted run: its stored configuration is used (a <paramref name="layer"/> of flags
     /// and <c>--set</c> values that would change it is refused; one that repeats it, or none, is
-    /// accepted), finished cells are skipped, and a row torn by a kill is dropped.
+    /// accepted), finished cells are skipped, and a row torn by a kill is dropped. A shard stays the
+    /// shard it was (a <paramref name="shard"/> given must be that one).
     /// </summary>
     public static SweepSession Resume(string path, JsonObject? layer, string commandLine, ModelCatalog catalog, WorkerLauncher launcher,
-        Action<string> status, CancellationToken cancellation)
+        Action<string> status, CancellationToken cancellation, SweepShard? shard = null)
     {
         var folder = new RunFolder(path);
         if (!Directory.Exists(folder.Path)) throw new SweepConfigurationException($"--resume: '{folder.Path}' does not exist");
         var manifest = folder.ReadManifest();
+        if (shard is not null && (manifest.Shard is null || manifest.Shard.Index != shard.Index || manifest.Shard.Count != shard.Count))
+            throw new SweepConfigurationException(
+                $"--resume: the run in '{folder.Path}' is {(manifest.Shard is { } was ? $"shard {was.Index}/{was.Count}" : "not a shard")}, not shard {shard}; resume it without --shard");
         var stored = FromJson(manifest.Configuration, folder.ManifestFile);
         var machine = MachineInspector.Inspect();
         if (layer is { Count: > 0 })
@@ -136,7 +143,7 @@ public sealed class SweepSession
         var ledger = SweepLedger.Read(folder, stored.Launches);
         status("probing backends...");
         var backends = Probe(stored, launcher, cancellation);
-        var plan = SweepPlan.Create(stored, catalog, Configured(stored, backends));
+        var plan = Restrict(SweepPlan.Create(stored, catalog, Configured(stored, backends)), manifest.Shard);
         var resumed = manifest with
         {
             Resumptions = [.. manifest.Resumptions, new RunResumption(DateTime.UtcNow, SourceTree.Commit(), commandLine,
@@ -196,6 +203,9 @@ public sealed class SweepSession
 
     /// <summary>Launches (worker processes) still to run.</summary>
     public int LaunchesToRun => Ledger.PendingLaunches(Plan.Cells.Select(c => c.Key));
+
+    /// <summary>A shard's part of the plan: the groups the manifest's record of the whole plan gives it.</summary>
+    private static SweepPlan Restrict(SweepPlan plan, RunShard? shard) => shard is null ? plan : plan.Only(SweepShard.Owned(shard));
 
     private static IReadOnlyList<ProbedBackend> Configured(SweepConfiguration configuration, IReadOnlyList<ProbedBackend> backends) =>
         [.. backends.Where(b => configuration.Backends.Contains(b.Descriptor.Name))];

@@ -136,6 +136,10 @@ internal sealed class RunCommand : Command<RunCommand.Settings>
         [Description("Continue an interrupted run: finished cells are kept, the rest are measured with the run's own configuration.")]
         public string? Resume { get; init; }
 
+        [CommandOption("--shard <I/N>")]
+        [Description("Measure only the I-th of N disjoint parts of the sweep (whole models, balanced by MACs), for a fleet of machines of one kind; join the shards' run folders with 'fff merge'. Not part of the configuration: every shard of a sweep is given the same configuration.")]
+        public string? Shard { get; init; }
+
         [CommandOption("--no-report")]
         [Description("Do not write the report (figures and tables) at the end.")]
         public bool NoReport { get; init; }
@@ -208,15 +212,16 @@ internal sealed class RunCommand : Command<RunCommand.Settings>
         var launcher = WorkerLauncher.ForCurrentProgram();
         var catalog = ModelCatalog.Default;
         void Status(string message) => log.MarkupLine($"[grey]{Markup.Escape(message)}[/]");
+        var shard = settings.Shard is null ? null : SweepShard.Parse(settings.Shard);
         SweepSession session;
         if (settings.Resume is not null)
         {
-            session = SweepSession.Resume(settings.Resume, settings.CommandLineLayer(), CommandLine(), catalog, launcher, Status, cancellation);
+            session = SweepSession.Resume(settings.Resume, settings.CommandLineLayer(), CommandLine(), catalog, launcher, Status, cancellation, shard);
         }
         else
         {
             session = SweepSession.Start(settings.Configuration(), settings.Out, SourceTree.DefaultResultsFolder(),
-                CommandLine(), catalog, launcher, Status, cancellation);
+                CommandLine(), catalog, launcher, Status, cancellation, shard);
         }
 
         Introduce(session);
@@ -264,6 +269,8 @@ internal sealed class RunCommand : Command<RunCommand.Settings>
             if (backend.Note is not null) log.MarkupLine($"  {"",-13} [yellow]note:[/] {Markup.Escape(backend.Note)}");
         }
         int total = session.Plan.CellCount;
+        if (session.Manifest.Shard is { } part)
+            log.MarkupLine($"  shard {part.Index}/{part.Count}: {session.Plan.Groups.Count} of the sweep's {part.Plan.Count} model groups ({part.PlanCells} cells as configured, plan {part.PlanSha256[..12]})");
         log.MarkupLine(
             $"  {total} cells ({session.Plan.Groups.Select(g => g.Model.Id).Distinct().Count()} models x {session.Measured.Count(b => b.Available)} backends x threads {string.Join(",", configuration.Threads)}" +
             $" x batch {string.Join(",", configuration.Batch)} x {string.Join(",", configuration.Resolution)} px)" +
