@@ -75,7 +75,7 @@ public sealed class SweepEndToEndTests : IDisposable
             sweep.Kill(entireProcessTree: false); // SIGKILL to the parent only: its worker must die with it
             sweep.WaitForExit();
         }
-        int beforeResume = DataLines(results);
+        int beforeResume = TinySweep.DataLines(results);
         Assert.InRange(beforeResume, 3, 10); // at most every cell but the two that hang
         WaitUntilNoWorkerOf(run);
 
@@ -141,7 +141,7 @@ public sealed class SweepEndToEndTests : IDisposable
         watcher.Changed += (_, _) => changed.Set();
         watcher.Created += (_, _) => changed.Set();
         var deadline = Stopwatch.StartNew();
-        while (DataLines(path) < rows)
+        while (TinySweep.DataLines(path) < rows)
         {
             if (process.HasExited || deadline.Elapsed > limit) return false;
             changed.WaitOne(TimeSpan.FromSeconds(1));
@@ -149,13 +149,6 @@ public sealed class SweepEndToEndTests : IDisposable
         return true;
     }
 
-    private static int DataLines(string path)
-    {
-        if (!File.Exists(path)) return 0;
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd().Count(c => c == '\n') - 1;
-    }
 
     /// <summary>
     /// A killed sweep's worker dies with it (PR_SET_PDEATHSIG): wait, bounded, until no process still

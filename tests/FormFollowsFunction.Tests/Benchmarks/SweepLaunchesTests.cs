@@ -66,8 +66,8 @@ public sealed class SweepLaunchesTests : IDisposable
             _ = sweep.StandardOutput.ReadToEndAsync();
             _ = sweep.StandardError.ReadToEndAsync();
             var deadline = Stopwatch.StartNew();
-            while (DataLines(launchesFile) < 3 && !sweep.HasExited && deadline.Elapsed < TimeSpan.FromMinutes(3)) sweep.WaitForExit(50);
-            Assert.Equal(3, DataLines(launchesFile));
+            while (TinySweep.DataLines(launchesFile) < 3 && !sweep.HasExited && deadline.Elapsed < TimeSpan.FromMinutes(3)) sweep.WaitForExit(50);
+            Assert.Equal(3, TinySweep.DataLines(launchesFile));
             Assert.False(sweep.HasExited);
             sweep.Kill(entireProcessTree: false); // SIGKILL to the parent only: its worker dies with it
             Assert.True(sweep.WaitForExit(30_000));
@@ -86,11 +86,4 @@ public sealed class SweepLaunchesTests : IDisposable
         Assert.All(rows, r => Assert.Equal(("ok", 2), (r.Status, r.Launches!.Value)));
     }
 
-    private static int DataLines(string path)
-    {
-        if (!File.Exists(path)) return 0;
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        return Math.Max(0, reader.ReadToEnd().Count(c => c == '\n') - 1);
-    }
 }

@@ -34,4 +34,13 @@ internal static class TinySweep
         """;
 
     public static string WriteConfig(TemporaryFolder folder, string yaml) => folder.Write("sweep.yaml", yaml);
+
+    /// <summary>Rows in a CSV file being appended to by a running sweep (header and any torn last line not counted).</summary>
+    public static int DataLines(string path)
+    {
+        if (!File.Exists(path)) return 0;
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return Math.Max(0, reader.ReadToEnd().Count(c => c == '\n') - 1);
+    }
 }
