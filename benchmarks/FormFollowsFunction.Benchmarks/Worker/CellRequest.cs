@@ -9,7 +9,7 @@ namespace FormFollowsFunction.Benchmarks.Worker;
 
 /// <summary>
 /// What the parent asks one worker process to do: measure one cell, or only compute the reference
-/// output of a model. Passed as a JSON file; the answer comes back as a JSON file (<see cref="CellResponse"/>).
+/// output of a model. Passed as a JSON file; the answer comes back as a JSON file (<see cref="CellMeasurement"/>, or a <see cref="BackendProbe"/> for a probe) through <see cref="WorkerClient"/>.
 /// </summary>
 public sealed record CellRequest
 {
@@ -116,8 +116,4 @@ public sealed class CellMeasurement
 
     /// <summary>A launch that was not measured (the worker never answered, or no reference could be made).</summary>
     public static CellMeasurement NotMeasured(CellStatus status, string error) => new() { Status = status, Error = error };
-
-    public static CellMeasurement Read(string path) =>
-        JsonSerializer.Deserialize<CellMeasurement>(File.ReadAllText(path), CellRequest.Json)
-        ?? throw new InvalidDataException($"{path} holds no cell measurement");
 }
