@@ -80,6 +80,18 @@ public sealed class ResultRow
     [Name("weight_l3_ratio")] public double? WeightL3Ratio { get; set; }
     [Name("activation_l3_ratio")] public double? ActivationL3Ratio { get; set; }
 
+    // Roofline (Williams, Waterman and Patterson, 2009) against this machine's measured peaks at the cell's thread count.
+    /// <summary>flops / median latency, in GFLOP/s (10⁹ floating-point operations per second).</summary>
+    [Name("achieved_gflops")] public double? AchievedGflops { get; set; }
+    /// <summary>flops / (weight_bytes + activation_bytes), in FLOP per byte.</summary>
+    [Name("arithmetic_intensity")] public double? ArithmeticIntensity { get; set; }
+    /// <summary>The machine's measured float32 FMA peak at <see cref="Threads"/> threads, in GFLOP/s.</summary>
+    [Name("peak_gflops")] public double? PeakGflops { get; set; }
+    /// <summary>The machine's measured memory bandwidth (STREAM triad) at <see cref="Threads"/> threads, in GB/s (10⁹ bytes per second).</summary>
+    [Name("peak_bandwidth_gbs")] public double? PeakBandwidthGbs { get; set; }
+    /// <summary>achieved_gflops / min(peak_gflops, arithmetic_intensity × peak_bandwidth_gbs); 1 is on the roof.</summary>
+    [Name("roofline_fraction")] public double? RooflineFraction { get; set; }
+
     /// <summary>The cell this row measured; two rows with the same key measured the same thing.</summary>
     [Ignore] public CellKey Key => new(Model, Backend, Threads, Batch, Resolution);
 
