@@ -118,6 +118,15 @@ public static class LaunchesCsv
     public static IReadOnlyList<LaunchRow> Read(string path) => RunCsv.Read<LaunchRow>(path, RequiredColumns, "launches");
 }
 
+/// <summary>Reads <c>layers.csv</c>: one row per layer, backend and cell of a per-layer profile.</summary>
+public static class LayersCsv
+{
+    public static readonly IReadOnlyList<string> RequiredColumns =
+        ["model", "backend", "threads", "batch", "resolution", "layer", "layer_type", "time_ms"];
+
+    public static IReadOnlyList<LayerProfileRow> Read(string path) => RunCsv.Read<LayerProfileRow>(path, RequiredColumns, "layers");
+}
+
 /// <summary>
 /// Appends rows to a CSV file of a run folder, one complete line per write, flushed to disk before
 /// <see cref="Append"/> returns: a process killed at any moment leaves every finished row and at

@@ -9,6 +9,7 @@ public sealed class RunFolder(string path)
     public const string ResultsFileName = "results.csv";
     public const string ManifestFileName = "manifest.json";
     public const string LaunchesFileName = "launches.csv";
+    public const string LayersFileName = "layers.csv";
 
     /// <summary>The folder's full path, without a trailing separator (its last part is the run id).</summary>
     public string Path { get; } = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(path));
@@ -20,6 +21,9 @@ public sealed class RunFolder(string path)
 
     /// <summary>One row per launch (worker process) of each cell; results.csv holds their per-cell estimate.</summary>
     public string LaunchesFile => System.IO.Path.Combine(Path, LaunchesFileName);
+
+    /// <summary>Per-layer profiles (<c>fff profile</c>, or a sweep with <c>profile: true</c>); absent when none were taken.</summary>
+    public string LayersFile => System.IO.Path.Combine(Path, LayersFileName);
 
     public string ManifestFile => System.IO.Path.Combine(Path, ManifestFileName);
 
@@ -49,6 +53,10 @@ public sealed class RunFolder(string path)
     /// <summary>The run's launches, or none for a run written before launches existed.</summary>
     public IReadOnlyList<LaunchRow> ReadLaunches() =>
         File.Exists(LaunchesFile) ? LaunchesCsv.Read(LaunchesFile) : [];
+
+    /// <summary>The run's per-layer profiles, or none when it took none.</summary>
+    public IReadOnlyList<LayerProfileRow> ReadLayers() =>
+        File.Exists(LayersFile) ? LayersCsv.Read(LayersFile) : [];
 
     public IReadOnlyList<ResultRow> ReadResults() =>
         File.Exists(ResultsFile) ? ResultsCsv.Read(ResultsFile) : [];

@@ -5,9 +5,15 @@ using FormFollowsFunction.Architectures.Description;
 namespace FormFollowsFunction.Architectures.Catalog;
 
 /// <summary>A model the suite can build: a reference network or a pattern at a depth and width.</summary>
-public sealed record ModelDefinition(string Id, string Family, int? Depth, double? Width, Func<InputSpec, Network> Builder)
+/// <param name="SourceFile">For a user model, the file it comes from (an ONNX file or a network spec file); null for catalog models.</param>
+public sealed record ModelDefinition(string Id, string Family, int? Depth, double? Width, Func<InputSpec, Network> Builder, string? SourceFile = null)
 {
-    public bool IsReference => Depth is null;
+    /// <summary>The <see cref="Family"/> of every user model (an ONNX file or a spec file); reports group them as "user networks".</summary>
+    public const string UserFamily = "user";
+
+    public bool IsReference => Depth is null && !IsUser;
+
+    public bool IsUser => Family == UserFamily;
 
     /// <summary>
     /// Builds the network for <paramref name="input"/>. When it cannot be built at that resolution but can
