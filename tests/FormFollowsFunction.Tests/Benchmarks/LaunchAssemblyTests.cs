@@ -151,6 +151,38 @@ public sealed class LaunchAssemblyTests
     }
 
     [Fact]
+    public void A_sized_slow_fault_adds_its_own_percentage_and_a_bad_size_is_refused()
+    {
+        var request = new CellRequest { Backend = "ort-cpu", Model = "resnet18" };
+        long own = 0;
+        void Call()
+        {
+            long start = Stopwatch.GetTimestamp();
+            while (Stopwatch.GetTimestamp() - start < Stopwatch.Frequency / 500) { }
+            own = Stopwatch.GetTimestamp() - start;
+        }
+
+        string? previous = Environment.GetEnvironmentVariable(WorkerFault.Variable);
+        try
+        {
+            Environment.SetEnvironmentVariable(WorkerFault.Variable, "slow=100%:ort-cpu");
+            var doubled = WorkerFault.SlowIfRequested(request, Call);
+            long before = Stopwatch.GetTimestamp();
+            doubled();
+            long total = Stopwatch.GetTimestamp() - before;
+            Assert.True(total >= 2 * own, $"slow=100% call {total} ticks, its own work {own} ticks");
+
+            Environment.SetEnvironmentVariable(WorkerFault.Variable, "slow=fast:ort-cpu");
+            var error = Assert.Throws<ArgumentException>(() => WorkerFault.SlowIfRequested(request, Call));
+            Assert.Contains("slow=P% needs a positive percentage", error.Message);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(WorkerFault.Variable, previous);
+        }
+    }
+
+    [Fact]
     public void Launch_costs_are_medians_per_backend_of_set_up_timed_work_and_worker_life()
     {
         LaunchRow Row(string backend, double setup, double probe, int iterations, double mean, double wall) => new()
