@@ -55,6 +55,7 @@ public static class ReportGenerator
             ReportTables.Correlations(data),
             ReportTables.NotOkCells(data),
         };
+        if (data.UserNetworks.Count > 0) tables.Insert(3, ReportTables.UserNetworkTable(data));
         if (data.Speedups.Unpaired.Count > 0) tables.Add(ReportTables.UnpairedCells(data));
 
         using var staged = new StagedFolder(outputFolder, ReportFileName, "compare.md");
@@ -139,7 +140,7 @@ public static class ReportGenerator
         {
             var all = rows.First(r => r.Backend == backend && r.Group == ReportTables.AllCells).Summary;
             headlines.Add(Invariant($"{backend}: geometric-mean speed-up {all.GeometricMean:0.00}× over {data.BaselineBackend} (arithmetic mean {all.Mean:0.00}×, range {all.Min:0.00}×–{all.Max:0.00}×, {all.Count} cells)."));
-            var patterns = rows.Where(r => r.Backend == backend && r.Group is not ReportTables.AllCells and not ReportTables.ReferenceNetworks).ToList();
+            var patterns = rows.Where(r => r.Backend == backend && r.Group is not ReportTables.AllCells and not ReportTables.ReferenceNetworks and not ReportTables.UserNetworks).ToList();
             if (patterns.Count >= 2)
             {
                 var best = patterns.MaxBy(r => r.Summary.GeometricMean);

@@ -31,6 +31,7 @@ internal static class ReportFigures
         CacheMissesVsDepth("llc-misses", "LLC load misses per inference", r => r.LlcLoadMisses, "llc_load_misses", logY: true),
         CacheMissesVsDepth("llc-mpki", "LLC misses per 1000 instructions (MPKI)", r => r.LlcMpki, "llc_mpki", logY: false),
         ReferenceNetworks,
+        UserNetworks,
     ];
 
     public static FigureSet Build(ReportData data)
@@ -41,7 +42,7 @@ internal static class ReportFigures
     }
 
     private static IEnumerable<Speedup> PatternSpeedups(ReportData data) =>
-        data.Speedups.Speedups.Where(s => s is { IsReferenceNetwork: false, Depth: > 0, Width: not null });
+        data.Speedups.Speedups.Where(s => s is { IsPatternInstance: true, Depth: > 0, Width: not null });
 
     /// <summary>Speed-up figures other than vs depth say nothing when there are no speed-ups: vs depth has said why.</summary>
     private static FigureSkip? NoSpeedupsSilently(ReportData data) => data.Speedups.Speedups.Count == 0 ? FigureSkip.Silent : null;
@@ -201,7 +202,7 @@ internal static class ReportFigures
 
     private static FigureSpec<Measurement, string> CacheMissesVsDepth(string name, string quantity, Func<ResultRow, double?> value, string column, bool logY)
     {
-        static IEnumerable<Measurement> PatternCells(ReportData data) => data.OkMeasurements.Where(m => m.Row is { Depth: > 0, Width: not null });
+        static IEnumerable<Measurement> PatternCells(ReportData data) => data.OkMeasurements.Where(m => !m.IsUserNetwork && m.Row is { Depth: > 0, Width: not null });
         return new()
         {
             Family = $"{quantity} vs depth",
@@ -276,6 +277,22 @@ internal static class ReportFigures
         Axes = (_, _) => { }, // set by the bars, which know their label room
         Heading = f => $"Reference networks: median latency per backend ({f.Setting})",
         Caption = f => $"Median latency per inference of each reference network on each backend, {f.Setting}; error bars: 95% confidence interval of the median; labels: speed-up over {f.Data.BaselineBackend} (ratio of medians); a cell without a valid measurement shows its status in place of its bar.",
+    };
+
+    private static readonly FigureSpec<Measurement, string> UserNetworks = new()
+    {
+        Family = "User networks",
+        Cells = data => data.OkMeasurements.Where(m => m.IsUserNetwork),
+        // A report without user models has nothing to explain; one whose user models all failed does.
+        WhenEmpty = data => data.Measurements.Any(m => m.IsUserNetwork) ? "no user-network cell has status ok" : FigureSkip.Silent,
+        Setting = m => m.Setting,
+        Key = _ => "",
+        Name = _ => "user-latency",
+        Labels = _ => ("User networks: latency per backend", "Network (model id)", "Median latency (ms)"),
+        Series = (plot, f) => LatencyBars(plot, f, f.Data.Measurements.Where(m => m.IsUserNetwork)),
+        Axes = (_, _) => { },
+        Heading = f => $"User networks: median latency per backend ({f.Setting})",
+        Caption = f => $"Median latency per inference of each user network (named by its model id) on each backend, {f.Setting}; error bars: 95% confidence interval of the median; labels: speed-up over {f.Data.BaselineBackend}; a cell without a valid measurement shows its status in place of its bar.",
     };
 
     /// <summary>
@@ -373,14 +390,18 @@ internal static class ReportFigures
                 ? $"only the baseline backend {data.BaselineBackend} was measured"
                 : $"no ok accelerated cell has an ok {data.BaselineBackend} cell of the same model and setting";
 
-    /// <summary>Pattern cells as one series per pattern, reference networks as one series, for the scatter figures.</summary>
+    /// <summary>
+    /// Pattern cells as one series per pattern, reference networks as one series, and each user network as
+    /// a series of its own named by its model id (after the others), for the scatter figures.
+    /// </summary>
     private static void AddByFamily(ReportData data, Plot plot, IEnumerable<Speedup> cells, Func<Speedup, double> x)
     {
-        var series = cells.GroupBy(s => (Family: s.IsReferenceNetwork ? "reference networks" : s.Pattern, s.Run.RunId))
-            .OrderBy(g => g.Key.Family == "reference networks" ? 1 : 0).ThenBy(g => g.Key.Family).ThenBy(g => g.Key.RunId);
+        const string reference = NetworkGroups.ReferenceNetworks;
+        var series = cells.GroupBy(s => (Family: s.IsUserNetwork ? s.Model : s.IsReferenceNetwork ? reference : s.Pattern, User: s.IsUserNetwork, s.Run.RunId))
+            .OrderBy(g => g.Key.User ? 2 : g.Key.Family == reference ? 1 : 0).ThenBy(g => g.Key.Family).ThenBy(g => g.Key.RunId);
         foreach (var s in series)
         {
-            int colour = s.Key.Family == "reference networks" ? data.Patterns.Count : data.PatternIndex(s.Key.Family);
+            int colour = s.Key.User ? data.UserNetworkIndex(s.Key.Family) : s.Key.Family == reference ? data.Patterns.Count : data.PatternIndex(s.Key.Family);
             var points = s.OrderBy(x).Select(c => SpeedupPoint(x(c), c)).ToList();
             AddSeries(plot, SeriesLabel(data, s.Key.Family, s.Key.RunId), StyleFor(data, colour, s.Key.RunId), points, lines: false);
         }

@@ -6,7 +6,9 @@ namespace FormFollowsFunction.Reports.Input;
 /// <summary>A results row with the run it came from: the unit every figure and table is drawn from.</summary>
 public sealed record Measurement(LoadedRun Run, ResultRow Row)
 {
-    public bool IsReferenceNetwork => Row.Depth is null;
+    public bool IsReferenceNetwork => NetworkGroups.IsReferenceNetwork(Row);
+
+    public bool IsUserNetwork => NetworkGroups.IsUserNetwork(Row);
 
     public MeasurementSetting Setting => MeasurementSetting.Of(Row);
 }
@@ -26,12 +28,14 @@ public sealed class ReportData
         Speedups = SpeedupPairing.Pair(runs, baselineBackend);
         BaselineBackend = Measurements.Select(m => m.Row.Backend)
             .FirstOrDefault(b => string.Equals(b, baselineBackend, StringComparison.OrdinalIgnoreCase)) ?? baselineBackend;
-        Patterns = Measurements.Where(m => !m.IsReferenceNetwork).Select(m => m.Row.Pattern)
+        Patterns = Measurements.Where(m => NetworkGroups.IsPatternInstance(m.Row)).Select(m => m.Row.Pattern)
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         // The baseline first, then the others by name: the baseline is the first bar of every group.
         Backends = Measurements.Select(m => m.Row.Backend).Distinct(StringComparer.Ordinal)
             .OrderBy(b => b == BaselineBackend ? 0 : 1).ThenBy(b => b, StringComparer.Ordinal).ToList();
         Settings = Measurements.Select(m => m.Setting).Distinct().Order().ToList();
+        UserNetworks = Measurements.Where(m => m.IsUserNetwork).Select(m => m.Row.Model)
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
     }
 
     public IReadOnlyList<LoadedRun> Runs { get; }
@@ -53,6 +57,12 @@ public sealed class ReportData
     public IReadOnlyList<string> Patterns { get; }
 
     public IReadOnlyList<string> Backends { get; }
+
+    /// <summary>The user networks' model ids, in name order (each keeps its colour: after the patterns and the reference networks).</summary>
+    public IReadOnlyList<string> UserNetworks { get; }
+
+    /// <summary>Palette index of a user network: the patterns take the first colours, the reference networks the next.</summary>
+    public int UserNetworkIndex(string model) => Patterns.Count + 1 + Math.Max(0, IndexOf(UserNetworks, model));
 
     public IReadOnlyList<MeasurementSetting> Settings { get; }
 

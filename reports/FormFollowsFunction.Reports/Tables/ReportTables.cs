@@ -8,7 +8,8 @@ namespace FormFollowsFunction.Reports.Tables;
 internal static class ReportTables
 {
     public const string AllCells = "all cells";
-    public const string ReferenceNetworks = "reference networks";
+    public const string ReferenceNetworks = NetworkGroups.ReferenceNetworks;
+    public const string UserNetworks = NetworkGroups.UserNetworks;
 
     /// <summary>Per accelerated backend and pattern (plus reference networks, plus all cells): n, mean, geometric mean, min, max.</summary>
     public static Table SpeedupSummary(ReportData data)
@@ -34,10 +35,12 @@ internal static class ReportTables
         foreach (var backend in data.Speedups.Backends)
         {
             var cells = data.Speedups.Speedups.Where(s => s.Backend == backend).ToList();
-            foreach (var pattern in cells.Where(s => !s.IsReferenceNetwork).Select(s => s.Pattern).Distinct().Order(StringComparer.Ordinal))
-                yield return (backend, pattern, Statistics.SpeedupSummary.Of(cells.Where(s => !s.IsReferenceNetwork && s.Pattern == pattern).Select(s => s.Value))!);
+            foreach (var pattern in cells.Where(s => s.IsPatternInstance).Select(s => s.Pattern).Distinct().Order(StringComparer.Ordinal))
+                yield return (backend, pattern, Statistics.SpeedupSummary.Of(cells.Where(s => s.IsPatternInstance && s.Pattern == pattern).Select(s => s.Value))!);
             if (cells.Any(s => s.IsReferenceNetwork))
                 yield return (backend, ReferenceNetworks, Statistics.SpeedupSummary.Of(cells.Where(s => s.IsReferenceNetwork).Select(s => s.Value))!);
+            if (cells.Any(s => s.IsUserNetwork))
+                yield return (backend, UserNetworks, Statistics.SpeedupSummary.Of(cells.Where(s => s.IsUserNetwork).Select(s => s.Value))!);
             yield return (backend, AllCells, Statistics.SpeedupSummary.Of(cells.Select(s => s.Value))!);
         }
     }
@@ -64,7 +67,7 @@ internal static class ReportTables
             ]);
         var ordered = data.Speedups.Speedups
             .OrderBy(s => s.Backend, StringComparer.Ordinal).ThenBy(s => s.Setting)
-            .ThenBy(s => s.IsReferenceNetwork ? 1 : 0).ThenBy(s => s.Pattern, StringComparer.Ordinal)
+            .ThenBy(s => s.IsUserNetwork ? 2 : s.IsReferenceNetwork ? 1 : 0).ThenBy(s => s.Pattern, StringComparer.Ordinal)
             .ThenBy(s => s.Depth).ThenBy(s => s.Width).ThenBy(s => s.Model, StringComparer.Ordinal).ThenBy(s => s.Run.RunId, StringComparer.Ordinal);
         foreach (var s in ordered)
         {
@@ -80,9 +83,15 @@ internal static class ReportTables
     }
 
     /// <summary>One row per reference network, setting and run: counts, each backend's median latency, each accelerated backend's speed-up.</summary>
-    public static Table ReferenceNetworkTable(ReportData data)
+    public static Table ReferenceNetworkTable(ReportData data) =>
+        NetworkTable(data, data.Measurements.Where(m => m.IsReferenceNetwork).ToList(), "reference-networks", "Reference networks");
+
+    /// <summary>The same for the user's own networks, each named by its model id (written only when the runs have any).</summary>
+    public static Table UserNetworkTable(ReportData data) =>
+        NetworkTable(data, data.Measurements.Where(m => m.IsUserNetwork).ToList(), "user-networks", "User networks");
+
+    private static Table NetworkTable(ReportData data, List<Measurement> cells, string name, string what)
     {
-        var cells = data.Measurements.Where(m => m.IsReferenceNetwork).ToList();
         var backends = data.Backends.Where(b => cells.Any(m => m.Row.Backend == b)).ToList();
         var accelerated = backends.Where(b => b != data.BaselineBackend).ToList();
         var columns = new List<TableColumn>
@@ -93,7 +102,7 @@ internal static class ReportTables
         if (data.HasSeveralRuns) columns.Insert(1, new("run"));
         columns.AddRange(backends.Select(b => new TableColumn($"{b} median latency", "ms", ColumnFormat.Fixed3)));
         columns.AddRange(accelerated.Select(b => new TableColumn($"{b} speed-up", "×", ColumnFormat.Fixed2)));
-        var table = new Table("reference-networks", "Reference networks: size, median latency per backend, and speed-up over " + data.BaselineBackend, columns);
+        var table = new Table(name, what + ": size, median latency per backend, and speed-up over " + data.BaselineBackend, columns);
 
         foreach (var group in cells.GroupBy(m => (m.Run, m.Row.Model, m.Setting)).OrderBy(g => g.Key.Model, StringComparer.Ordinal).ThenBy(g => g.Key.Setting).ThenBy(g => g.Key.Run.RunId))
         {
