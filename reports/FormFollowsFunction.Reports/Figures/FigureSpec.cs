@@ -15,7 +15,10 @@ internal sealed record FigureSkip(string? Reason, string? Family = null)
     public static implicit operator FigureSkip(string reason) => new(reason);
 }
 
-/// <summary>The cells of one figure: its key (backend, pattern, ...), its setting, and the report's data.</summary>
+/// <summary>
+/// The cells of one figure: its key (backend, pattern, ...), its setting (default for a family that
+/// spans settings, see <see cref="FigureSpec{TCell, TKey}.Setting"/>), and the report's data.
+/// </summary>
 internal sealed record FigureGroup<TCell, TKey>(ReportData Data, TKey Key, MeasurementSetting Setting, IReadOnlyList<TCell> Cells);
 
 /// <summary>A figure family the report can draw; <see cref="FigureSpec{TCell, TKey}"/> is the only kind.</summary>
@@ -50,8 +53,12 @@ internal sealed class FigureSpec<TCell, TKey> : IFigureSpec where TKey : notnull
     /// <summary>Null to draw; otherwise why the selected cells still make no figure (for example a single width).</summary>
     public Func<ReportData, IReadOnlyList<TCell>, FigureSkip?> After { get; init; } = (_, _) => null;
 
-    /// <summary>The measurement setting of a cell.</summary>
-    public required Func<TCell, MeasurementSetting> Setting { get; init; }
+    /// <summary>
+    /// The measurement setting of a cell: one figure per setting, named after it when the report has several.
+    /// Null for a family whose figures span settings on purpose (the roofline draws one roof per thread
+    /// count); its key then says what splits it and its name must tell the figures apart.
+    /// </summary>
+    public required Func<TCell, MeasurementSetting>? Setting { get; init; }
 
     /// <summary>Group: one figure per distinct key (and setting), in key order, then setting order.</summary>
     public required Func<TCell, TKey> Key { get; init; }
@@ -91,7 +98,7 @@ internal sealed class FigureSpec<TCell, TKey> : IFigureSpec where TKey : notnull
             Skip(set, after);
             return;
         }
-        var figures = cells.GroupBy(c => (Key: Key(c), Setting: Setting(c)))
+        var figures = cells.GroupBy(c => (Key: Key(c), Setting: Setting?.Invoke(c) ?? default))
             .OrderBy(g => g.Key.Key).ThenBy(g => g.Key.Setting);
         foreach (var figure in figures)
         {
@@ -101,7 +108,8 @@ internal sealed class FigureSpec<TCell, TKey> : IFigureSpec where TKey : notnull
             Series(plot, group);
             Axes(plot, group);
             PaperPlot.LegendOutside(plot);
-            set.Drafts.Add(new FigureDraft(Slug(Name(group), group.Setting, data), Heading(group), Caption(group), plot));
+            string name = Setting is null ? Safe(Name(group)) : Slug(Name(group), group.Setting, data);
+            set.Drafts.Add(new FigureDraft(name, Heading(group), Caption(group), plot));
         }
     }
 
@@ -113,7 +121,9 @@ internal sealed class FigureSpec<TCell, TKey> : IFigureSpec where TKey : notnull
     /// <summary>A file name stem safe on every file system; the setting is added when the data has several.</summary>
     private static string Slug(string stem, MeasurementSetting setting, ReportData data)
     {
-        string name = data.HasSeveralSettings ? $"{stem}_{setting.Slug}" : stem;
-        return string.Concat(name.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '-'));
+        return Safe(data.HasSeveralSettings ? $"{stem}_{setting.Slug}" : stem);
     }
+
+    private static string Safe(string name) =>
+        string.Concat(name.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '-'));
 }

@@ -11,7 +11,7 @@ namespace FormFollowsFunction.Reports.Figures;
 /// batch, resolution) so that a line never joins cells measured differently, and by run where
 /// several runs are combined. A family with nothing to draw is skipped with its reason, never drawn empty.
 /// </summary>
-internal static class ReportFigures
+internal static partial class ReportFigures
 {
     /// <summary>What the error bars of these speed-ups are (paired launches or the rows' confidence bounds), for the caption.</summary>
     private static string SpeedupIntervalNote(IEnumerable<Speedup> speedups) => SpeedupIntervals.ErrorBarNote(speedups);
@@ -32,6 +32,9 @@ internal static class ReportFigures
         CacheMissesVsDepth("llc-mpki", "LLC misses per 1000 instructions (MPKI)", r => r.LlcMpki, "llc_mpki", logY: false),
         ReferenceNetworks,
         UserNetworks,
+        Roofline,
+        LayerTimeShare,
+        LayerSpeedup,
     ];
 
     public static FigureSet Build(ReportData data)

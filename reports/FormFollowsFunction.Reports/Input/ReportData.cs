@@ -34,6 +34,12 @@ public sealed class ReportData
         Backends = Measurements.Select(m => m.Row.Backend).Distinct(StringComparer.Ordinal)
             .OrderBy(b => b == BaselineBackend ? 0 : 1).ThenBy(b => b, StringComparer.Ordinal).ToList();
         Settings = Measurements.Select(m => m.Setting).Distinct().Order().ToList();
+        LayerTypes = LayerTypeTimes.Of(runs, BaselineBackend);
+        LayerTotals = LayerTypeTimes.Totals(runs, BaselineBackend);
+        LayerBackends = LayerTotals.Select(t => t.Backend).Distinct(StringComparer.Ordinal)
+            .OrderBy(b => b == BaselineBackend ? 0 : 1).ThenBy(b => BackendIndexOrLast(b)).ThenBy(b => b, StringComparer.Ordinal).ToList();
+        LayerTypeOrder = LayerTypes.GroupBy(t => t.LayerType).OrderByDescending(g => g.Sum(t => t.Share)).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => g.Key).ToList();
         UserNetworks = Measurements.Where(m => m.IsUserNetwork).Select(m => m.Row.Model)
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
     }
@@ -57,6 +63,27 @@ public sealed class ReportData
     public IReadOnlyList<string> Patterns { get; }
 
     public IReadOnlyList<string> Backends { get; }
+
+    /// <summary>Per-layer profiles summed by layer type, per profiled cell (empty when no run has <c>layers.csv</c>).</summary>
+    public IReadOnlyList<LayerTypeTime> LayerTypes { get; }
+
+    /// <summary>Per profiled cell: summed layer time, fixed part, end-to-end median.</summary>
+    public IReadOnlyList<LayerProfileTotal> LayerTotals { get; }
+
+    /// <summary>The backends with a per-layer profile, the baseline first.</summary>
+    public IReadOnlyList<string> LayerBackends { get; }
+
+    /// <summary>Layer types, the largest summed share first: the order (and colour) of stacks and bars.</summary>
+    public IReadOnlyList<string> LayerTypeOrder { get; }
+
+    public bool HasLayerProfiles => LayerTotals.Count > 0;
+
+    public int LayerTypeIndex(string type) => Math.Max(0, IndexOf(LayerTypeOrder, type));
+
+    /// <summary>Colour of a backend in the layer figures: its colour in the other figures when it has timed cells too.</summary>
+    public int LayerBackendIndex(string backend) => IndexOf(Backends, backend) is >= 0 and var i ? i : Backends.Count + Math.Max(0, IndexOf(LayerBackends, backend));
+
+    private int BackendIndexOrLast(string backend) => IndexOf(Backends, backend) is >= 0 and var i ? i : int.MaxValue;
 
     /// <summary>The user networks' model ids, in name order (each keeps its colour: after the patterns and the reference networks).</summary>
     public IReadOnlyList<string> UserNetworks { get; }

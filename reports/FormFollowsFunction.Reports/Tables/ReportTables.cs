@@ -126,6 +126,52 @@ internal static class ReportTables
         return table;
     }
 
+    public const string AllLayers = "all layers";
+
+    /// <summary>
+    /// Per profiled cell (model, setting, backend) and layer type: summed time, its fixed per-call part,
+    /// share of the backend's layer time, speed-up over the baseline, and the type's part of the time the
+    /// backend saves; then one "all layers" row per cell with the end-to-end median and how much of it
+    /// the layer times cover.
+    /// </summary>
+    public static Table LayerTypes(ReportData data)
+    {
+        var columns = new List<TableColumn>
+        {
+            new("model"), new("threads", null, ColumnFormat.Integer), new("batch", null, ColumnFormat.Integer),
+            new("resolution", "px", ColumnFormat.Integer), new("backend"), new("layer_type"), new("layers", "n", ColumnFormat.Integer),
+            new("time_ms", "ms", ColumnFormat.Fixed3), new("fixed_ms", "ms", ColumnFormat.Fixed3), new("fixed_fraction", "0–1", ColumnFormat.Fixed2),
+            new("share", "0–1", ColumnFormat.Fixed2), new("speedup", "×", ColumnFormat.Fixed2), new("saved_fraction", "0–1", ColumnFormat.Fixed2),
+            new("end_to_end_ms", "ms", ColumnFormat.Fixed3), new("coverage", "0–1", ColumnFormat.Fixed2), new("fused_layers", "n", ColumnFormat.Integer),
+        };
+        if (data.HasSeveralRuns) columns.Insert(0, new("run"));
+        var table = new Table("layer-types", $"Time per layer type and backend, its fixed per-call part, and the speed-up over {data.BaselineBackend} (per-layer profiles)", columns);
+        var cells = data.LayerTotals
+            .OrderBy(t => t.Model, StringComparer.Ordinal).ThenBy(t => t.Setting).ThenBy(t => t.Run.RunId, StringComparer.Ordinal)
+            .ThenBy(t => data.LayerBackends.ToList().IndexOf(t.Backend));
+        foreach (var cell in cells)
+        {
+            var types = data.LayerTypes.Where(t => t.Cell == (cell.Run, cell.Model, cell.Backend, cell.Setting)).OrderBy(t => data.LayerTypeIndex(t.LayerType)).ToList();
+            foreach (var t in types)
+                Add(table, data, cell, t.LayerType, t.Layers, t.TimeMs, t.FixedMs, t.FixedFraction, t.Share, t.Speedup, t.SavedFraction, null, null, t.Fused);
+            Add(table, data, cell, AllLayers, types.Sum(t => t.Layers), cell.TimeMs, cell.FixedMs, cell.FixedShare, 1.0, cell.Speedup,
+                types.Any(t => t.SavedFraction is not null) ? 1.0 : null, cell.EndToEndMs, cell.Coverage, types.Sum(t => t.Fused));
+        }
+        table.Notes.Add("time_ms: the layers' median times summed per type; fixed_ms: the part of it that does not grow with the layer's work (per-call dispatch and allocation), fixed_fraction = fixed_ms / time_ms.");
+        table.Notes.Add($"share: the type's time_ms / the backend's summed layer time for that model. speedup: {data.BaselineBackend} time_ms / this backend's time_ms for the same type, model and setting. saved_fraction: the type's part of the time this backend saves over {data.BaselineBackend} ({data.BaselineBackend} time − this time for the type, over the same difference summed over all layers; it can be negative where the type is slower, and the fractions add up to 1).");
+        table.Notes.Add("all layers: the whole network; end_to_end_ms is the end-to-end median in the same profiling process, coverage = summed layer time / end_to_end_ms (near 1 when the layers explain the whole forward pass). fused_layers: layers the backend ran inside a fused node, which carry that node's time as the profile gives it.");
+        return table;
+    }
+
+    private static void Add(Table table, ReportData data, LayerProfileTotal cell, string type, int layers, double time, double? fixedMs, double? fixedFraction,
+        double share, double? speedup, double? saved, double? endToEnd, double? coverage, int fused)
+    {
+        var values = new List<object?> { cell.Model, cell.Setting.Threads, cell.Setting.Batch, cell.Setting.Resolution, cell.Backend, type, layers,
+            time, fixedMs, fixedFraction, share, speedup, saved, endToEnd, coverage, fused };
+        if (data.HasSeveralRuns) values.Insert(0, cell.Run.RunId);
+        table.AddRow(values.ToArray());
+    }
+
     /// <summary>Variables a cell carries, in the order the correlation table lists them, with units.</summary>
     private static readonly (string Name, Func<ResultRow, double?> Value)[] CellVariables =
     [
