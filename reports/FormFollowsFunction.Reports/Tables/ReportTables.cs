@@ -139,10 +139,10 @@ internal static class ReportTables
         var columns = new List<TableColumn>
         {
             new("model"), new("threads", null, ColumnFormat.Integer), new("batch", null, ColumnFormat.Integer),
-            new("resolution", "px", ColumnFormat.Integer), new("backend"), new("layer_type"), new("layers", "n", ColumnFormat.Integer),
-            new("time_ms", "ms", ColumnFormat.Fixed3), new("fixed_ms", "ms", ColumnFormat.Fixed3), new("fixed_fraction", "0–1", ColumnFormat.Fixed2),
-            new("share", "0–1", ColumnFormat.Fixed2), new("speedup", "×", ColumnFormat.Fixed2), new("saved_fraction", "0–1", ColumnFormat.Fixed2),
-            new("end_to_end_ms", "ms", ColumnFormat.Fixed3), new("coverage", "0–1", ColumnFormat.Fixed2), new("fused_layers", "n", ColumnFormat.Integer),
+            new("resolution", "px", ColumnFormat.Integer), new("backend"), new("layer_type"), new("layers", null, ColumnFormat.Integer),
+            new("time_ms", null, ColumnFormat.Fixed3), new("fixed_ms", null, ColumnFormat.Fixed3), new("fixed_fraction", null, ColumnFormat.Fixed2),
+            new("share", null, ColumnFormat.Fixed2), new("speedup", null, ColumnFormat.Fixed2), new("saved_fraction", null, ColumnFormat.Fixed2),
+            new("end_to_end_ms", null, ColumnFormat.Fixed3), new("coverage", null, ColumnFormat.Fixed2), new("fused_layers", null, ColumnFormat.Integer),
         };
         if (data.HasSeveralRuns) columns.Insert(0, new("run"));
         var table = new Table("layer-types", $"Time per layer type and backend, its fixed per-call part, and the speed-up over {data.BaselineBackend} (per-layer profiles)", columns);
@@ -157,6 +157,7 @@ internal static class ReportTables
             Add(table, data, cell, AllLayers, types.Sum(t => t.Layers), cell.TimeMs, cell.FixedMs, cell.FixedShare, 1.0, cell.Speedup,
                 types.Any(t => t.SavedFraction is not null) ? 1.0 : null, cell.EndToEndMs, cell.Coverage, types.Sum(t => t.Fused));
         }
+        table.Notes.Add("Units: *_ms columns in milliseconds; share, fixed_fraction, saved_fraction and coverage are fractions (0–1); speedup is a ratio (×); layers and fused_layers are counts.");
         table.Notes.Add("time_ms: the layers' median times summed per type; fixed_ms: the part of it that does not grow with the layer's work (per-call dispatch and allocation), fixed_fraction = fixed_ms / time_ms.");
         table.Notes.Add($"share: the type's time_ms / the backend's summed layer time for that model. speedup: {data.BaselineBackend} time_ms / this backend's time_ms for the same type, model and setting. saved_fraction: the type's part of the time this backend saves over {data.BaselineBackend} ({data.BaselineBackend} time − this time for the type, over the same difference summed over all layers; it can be negative where the type is slower, and the fractions add up to 1).");
         table.Notes.Add("all layers: the whole network; end_to_end_ms is the end-to-end median in the same profiling process, coverage = summed layer time / end_to_end_ms (near 1 when the layers explain the whole forward pass). fused_layers: layers the backend ran inside a fused node, which carry that node's time as the profile gives it.");
