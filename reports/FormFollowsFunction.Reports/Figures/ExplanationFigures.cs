@@ -74,9 +74,6 @@ internal static partial class ReportFigures
                     LabelText = group.Name, MarkerShape = PaperPlot.MarkerOf(group.Index), MarkerSize = 7, LineWidth = 0,
                     MarkerFillColor = Colors.Black, MarkerLineColor = Colors.Black,
                 });
-            // Manual items replace the plottables' entries: add the roofs back by hand.
-            foreach (var roof in plot.GetPlottables<ScottPlot.Plottables.Scatter>().Where(s => !string.IsNullOrEmpty(s.LegendText)).ToList())
-                plot.Legend.ManualItems.Insert(0, new LegendItem { LabelText = roof.LegendText, LineColor = roof.Color, LineWidth = 1.5f, LinePattern = roof.LinePattern, MarkerShape = MarkerShape.None });
         },
         Axes = (plot, f) =>
         {
@@ -201,10 +198,11 @@ internal static partial class ReportFigures
             }
             PaperPlot.ParityLine(plot, f.Data.BaselineBackend);
             var ticks = new ScottPlot.TickGenerators.NumericManual();
-            for (int i = 0; i < types.Count; i++) ticks.AddMajor(i, ShortLayerType(types[i]));
-            ticks.AddMajor(types.Count, "all\nlayers");
+            for (int i = 0; i < types.Count; i++) ticks.AddMajor(i, types[i]);
+            ticks.AddMajor(types.Count, "all layers");
             plot.Axes.Bottom.TickGenerator = ticks;
             plot.Axes.Bottom.MajorTickStyle.Length = 0;
+            SlantedLabels(plot);
             plot.Axes.SetLimitsX(-0.6, types.Count + 0.6);
         },
         Axes = (plot, f) =>
@@ -227,9 +225,19 @@ internal static partial class ReportFigures
     {
         var ticks = new ScottPlot.TickGenerators.NumericManual();
         for (int i = 0; i < bars.Count; i++)
-            ticks.AddMajor(i, $"{bars[i].Model}\n{bars[i].Backend}" + (data.HasSeveralRuns ? $"\n{bars[i].Run.RunId}" : ""));
+            ticks.AddMajor(i, $"{bars[i].Model} · {bars[i].Backend}" + (data.HasSeveralRuns ? $" · {bars[i].Run.RunId}" : ""));
         plot.Axes.Bottom.TickGenerator = ticks;
         plot.Axes.Bottom.MajorTickStyle.Length = 0;
+        SlantedLabels(plot);
+    }
+
+    /// <summary>Category labels slanted under the bars, so that long names (models, layer types) never run into each other.</summary>
+    private static void SlantedLabels(Plot plot)
+    {
+        plot.Axes.Bottom.TickLabelStyle.Rotation = 30;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+        plot.Axes.Bottom.TickLabelStyle.FontSize = 10;
+        plot.Axes.Bottom.MinimumSize = 110;
     }
 
     /// <summary>A bar coloured by <paramref name="index"/>; past the eight palette colours, hatched, so that a ninth type is not a second first.</summary>
@@ -245,8 +253,6 @@ internal static partial class ReportFigures
         }
         return bar;
     }
-
-    private static string ShortLayerType(string type) => type.Replace(" convolution", "\nconv", StringComparison.Ordinal);
 
     private static int IndexIn(IReadOnlyList<string> list, string value)
     {
