@@ -177,10 +177,10 @@ public static class ReportGenerator
     {
         foreach (var backend in data.LayerBackends)
         {
-            var cells = data.LayerTotals.Where(t => t.Backend == backend && t.FixedMs is not null).ToList();
+            var cells = data.LayerTotals.Where(t => t.Backend == backend && t.FixedShare is not null).ToList();
             if (cells.Count == 0) continue;
             double share = cells.Sum(c => c.FixedMs!.Value) / cells.Sum(c => c.TimeMs);
-            var range = cells.Where(c => c.FixedShare is not null).Select(c => c.FixedShare!.Value).ToList();
+            var range = cells.Select(c => c.FixedShare!.Value).ToList();
             yield return Invariant($"{backend}: {share * 100:0}% of the summed per-layer time of {cells.Count} profiled cell(s) is fixed per-call cost (fixed_ms; {range.Min() * 100:0}%–{range.Max() * 100:0}% by cell).");
         }
         foreach (var whole in data.LayerTotals.Where(t => t.Speedup is not null))

@@ -99,7 +99,9 @@ internal sealed class FigureSpec<TCell, TKey> : IFigureSpec where TKey : notnull
             return;
         }
         var figures = cells.GroupBy(c => (Key: Key(c), Setting: Setting?.Invoke(c) ?? default))
-            .OrderBy(g => g.Key.Key).ThenBy(g => g.Key.Setting);
+            .OrderBy(g => g.Key.Key).ThenBy(g => g.Key.Setting).ToList();
+        // The report's timed cells decide as before; cells that are not timed cells (per-layer profiles) may hold settings of their own.
+        bool severalSettings = data.HasSeveralSettings || figures.Select(g => g.Key.Setting).Distinct().Count() > 1;
         foreach (var figure in figures)
         {
             var group = new FigureGroup<TCell, TKey>(data, figure.Key.Key, figure.Key.Setting, figure.ToList());
@@ -108,7 +110,7 @@ internal sealed class FigureSpec<TCell, TKey> : IFigureSpec where TKey : notnull
             Series(plot, group);
             Axes(plot, group);
             PaperPlot.LegendOutside(plot);
-            string name = Setting is null ? Safe(Name(group)) : Slug(Name(group), group.Setting, data);
+            string name = Setting is null ? Safe(Name(group)) : Slug(Name(group), group.Setting, severalSettings);
             set.Drafts.Add(new FigureDraft(name, Heading(group), Caption(group), plot));
         }
     }
@@ -118,11 +120,9 @@ internal sealed class FigureSpec<TCell, TKey> : IFigureSpec where TKey : notnull
         if (skip.Reason is not null) set.Skipped.Add(new SkippedFigure(skip.Family ?? Family, skip.Reason));
     }
 
-    /// <summary>A file name stem safe on every file system; the setting is added when the data has several.</summary>
-    private static string Slug(string stem, MeasurementSetting setting, ReportData data)
-    {
-        return Safe(data.HasSeveralSettings ? $"{stem}_{setting.Slug}" : stem);
-    }
+    /// <summary>A file name stem safe on every file system; the setting is added when there are several.</summary>
+    private static string Slug(string stem, MeasurementSetting setting, bool severalSettings) =>
+        Safe(severalSettings ? $"{stem}_{setting.Slug}" : stem);
 
     private static string Safe(string name) =>
         string.Concat(name.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '-'));

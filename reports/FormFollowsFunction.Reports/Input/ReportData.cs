@@ -80,9 +80,6 @@ public sealed class ReportData
 
     public int LayerTypeIndex(string type) => Math.Max(0, IndexOf(LayerTypeOrder, type));
 
-    /// <summary>Colour of a backend in the layer figures: its colour in the other figures when it has timed cells too.</summary>
-    public int LayerBackendIndex(string backend) => IndexOf(Backends, backend) is >= 0 and var i ? i : Backends.Count + Math.Max(0, IndexOf(LayerBackends, backend));
-
     private int BackendIndexOrLast(string backend) => IndexOf(Backends, backend) is >= 0 and var i ? i : int.MaxValue;
 
     /// <summary>The user networks' model ids, in name order (each keeps its colour: after the patterns and the reference networks).</summary>

@@ -283,6 +283,22 @@ public sealed class ExplanationFigureTests : IDisposable
     }
 
     [Fact]
+    public void Profiles_at_two_resolutions_give_one_figure_each_named_after_its_setting()
+    {
+        string profile = _temp.Combine("two-resolutions");
+        Directory.CreateDirectory(profile);
+        var lines = TinyLayers.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        File.WriteAllText(Path.Combine(profile, RunFolder.LayersFileName),
+            string.Join('\n', lines.Concat(lines.Skip(1).Select(l => l.Replace(",4,1,64,", ",4,1,128,", StringComparison.Ordinal)))) + "\n");
+
+        var outcome = ReportGenerator.Generate([new RunFolder(profile)], _temp.Combine("report"), new ReportOptions { Formats = FigureFormats.Svg });
+
+        Assert.Equal(["layer-speedup_ort-cpu_t4_b1_r128", "layer-speedup_ort-cpu_t4_b1_r64", "layer-time-share_t4_b1_r128", "layer-time-share_t4_b1_r64"],
+            outcome.Figures.Where(f => f.StartsWith("layer", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        Assert.Equal(2, outcome.Headlines.Count(h => h.StartsWith("tiny (", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void A_folder_with_neither_results_nor_layers_is_refused_naming_both()
     {
         string empty = _temp.Combine("empty");
