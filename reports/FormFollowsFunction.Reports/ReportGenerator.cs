@@ -55,6 +55,8 @@ public static class ReportGenerator
             ReportTables.Correlations(data),
             ReportTables.NotOkCells(data),
         };
+        if (data.UserNetworks.Count > 0) tables.Insert(3, ReportTables.UserNetworkTable(data));
+        if (data.HasLayerProfiles) tables.Add(ReportTables.LayerTypes(data));
         if (data.Speedups.Unpaired.Count > 0) tables.Add(ReportTables.UnpairedCells(data));
 
         using var staged = new StagedFolder(outputFolder, ReportFileName, "compare.md");
@@ -113,9 +115,11 @@ public static class ReportGenerator
         foreach (var run in data.Runs)
             foreach (var note in run.Manifest.Notes)
                 warnings.Add(data.Runs.Count == 1 ? note : $"run {run.RunId}: {note}");
-        foreach (var run in data.Runs.Where(r => r.Manifest.FinishedUtc is null))
+        foreach (var run in data.Runs.Where(r => !r.HasManifest))
+            warnings.Add($"{run.Folder.Path} is a profile folder without {RunFolder.ManifestFileName}: the machine, versions and configuration of its per-layer times are unknown");
+        foreach (var run in data.Runs.Where(r => r.HasManifest && r.Manifest.FinishedUtc is null))
             warnings.Add($"run {run.RunId} has no finish time in its manifest: it was interrupted or is still running, and may lack cells");
-        if (!data.HasBaseline)
+        if (!data.HasBaseline && data.Measurements.Count > 0)
             warnings.Add($"no run measured the baseline backend {data.BaselineBackend}; no speed-up can be computed (backends present: {data.BackendList})");
         if (data.Speedups.Unpaired.Count > 0)
             warnings.Add($"{data.Speedups.Unpaired.Count} ok cell(s) have no valid {data.BaselineBackend} cell to pair with; they are listed in the table of cells without a speed-up");
@@ -128,7 +132,10 @@ public static class ReportGenerator
         int cells = data.Measurements.Count, ok = data.OkMeasurements.Count();
         if (cells == 0)
         {
-            headlines.Add("The runs hold no result rows: nothing was measured yet.");
+            headlines.Add(data.HasLayerProfiles
+                ? "The runs hold per-layer profiles only (layers.csv), no timed cells (results.csv)."
+                : "The runs hold no result rows: nothing was measured yet.");
+            headlines.AddRange(LayerHeadlines(data));
             return headlines;
         }
         headlines.Add($"{cells} cell(s) over {data.Backends.Count} backend(s) ({data.BackendList}); {ok} ok"
@@ -139,7 +146,7 @@ public static class ReportGenerator
         {
             var all = rows.First(r => r.Backend == backend && r.Group == ReportTables.AllCells).Summary;
             headlines.Add(Invariant($"{backend}: geometric-mean speed-up {all.GeometricMean:0.00}× over {data.BaselineBackend} (arithmetic mean {all.Mean:0.00}×, range {all.Min:0.00}×–{all.Max:0.00}×, {all.Count} cells)."));
-            var patterns = rows.Where(r => r.Backend == backend && r.Group is not ReportTables.AllCells and not ReportTables.ReferenceNetworks).ToList();
+            var patterns = rows.Where(r => r.Backend == backend && r.Group is not ReportTables.AllCells and not ReportTables.ReferenceNetworks and not ReportTables.UserNetworks).ToList();
             if (patterns.Count >= 2)
             {
                 var best = patterns.MaxBy(r => r.Summary.GeometricMean);
@@ -152,6 +159,7 @@ public static class ReportGenerator
                 ? $"No speed-up over {data.BaselineBackend}: no ok accelerated cell has an ok {data.BaselineBackend} cell of the same model and setting."
                 : $"No speed-up: no run measured the baseline {data.BaselineBackend}.");
 
+        headlines.AddRange(LayerHeadlines(data));
         foreach (var setting in data.Settings)
         {
             var fastest = data.OkMeasurements.Where(m => m.IsReferenceNetwork && m.Setting == setting).MinBy(m => m.Row.MedianMs);
@@ -159,6 +167,31 @@ public static class ReportGenerator
                 headlines.Add(Invariant($"Fastest reference network ({setting}): {fastest.Row.Model} on {fastest.Row.Backend}, median {fastest.Row.MedianMs:0.000} ms."));
         }
         return headlines;
+    }
+
+    /// <summary>
+    /// From the per-layer profiles: how much of each backend's time is fixed per-call cost, and per model
+    /// which layer types carry the time an accelerated backend saves.
+    /// </summary>
+    private static IEnumerable<string> LayerHeadlines(ReportData data)
+    {
+        foreach (var backend in data.LayerBackends)
+        {
+            var cells = data.LayerTotals.Where(t => t.Backend == backend && t.FixedShare is not null).ToList();
+            if (cells.Count == 0) continue;
+            double share = cells.Sum(c => c.FixedMs!.Value) / cells.Sum(c => c.TimeMs);
+            var range = cells.Select(c => c.FixedShare!.Value).ToList();
+            yield return Invariant($"{backend}: {share * 100:0}% of the summed per-layer time of {cells.Count} profiled cell(s) is fixed per-call cost (fixed_ms; {range.Min() * 100:0}%–{range.Max() * 100:0}% by cell).");
+        }
+        foreach (var whole in data.LayerTotals.Where(t => t.Speedup is not null))
+        {
+            var top = data.LayerTypes.Where(t => t.Cell == (whole.Run, whole.Model, whole.Backend, whole.Setting) && t.SavedFraction is not null)
+                .OrderByDescending(t => t.SavedFraction).Take(2)
+                .Select(t => Invariant($"{t.LayerType} {t.SavedFraction * 100:0}% ({t.Speedup:0.0}×)")).ToList();
+            if (top.Count == 0) continue;
+            string setting = data.LayerTotals.Select(t => t.Setting).Distinct().Count() > 1 ? $" ({whole.Setting})" : "";
+            yield return Invariant($"{whole.Model}{setting}, {whole.Backend} over {data.BaselineBackend}: {whole.Speedup:0.00}× on the summed layer times; the time saved comes most from {string.Join(", ", top)}.");
+        }
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

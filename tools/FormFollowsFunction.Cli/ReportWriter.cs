@@ -18,9 +18,9 @@ internal static class ReportWriter
         var watch = Stopwatch.StartNew();
         var runs = folders.Select(LoadedRun.Load).ToList();
         string baseline = baselineBackend ?? SpeedupPairing.DefaultBaseline;
-        if (baselineBackend is not null && !runs.Any(r => r.Rows.Any(row => string.Equals(row.Backend, baseline, StringComparison.OrdinalIgnoreCase))))
-            throw new UserInputException(
-                $"no run measured the baseline backend '{baseline}'; backends present: {string.Join(", ", runs.SelectMany(r => r.Rows).Select(r => r.Backend).Distinct().Order())}");
+        var backends = runs.SelectMany(r => r.Rows.Select(row => row.Backend).Concat(r.LayerRows.Select(row => row.Backend))).Distinct().Order().ToList();
+        if (baselineBackend is not null && !backends.Contains(baseline, StringComparer.OrdinalIgnoreCase))
+            throw new UserInputException($"no run measured the baseline backend '{baseline}'; backends present: {string.Join(", ", backends)}");
         // Beside results/: in the repository when run from a source tree, else in the working directory.
         string output = outputFolder ?? Path.Combine(SourceTree.Root() ?? Directory.GetCurrentDirectory(),
             ReportGenerator.DefaultOutputFolder(folders, DateTime.UtcNow));

@@ -11,12 +11,16 @@ public sealed class LoadedRun
 {
     private static readonly IReadOnlyList<LaunchRow> NoLaunches = [];
 
-    private LoadedRun(RunFolder folder, RunManifest manifest, IReadOnlyList<ResultRow> rows, IReadOnlyList<LaunchRow> launchRows)
+    private LoadedRun(RunFolder folder, RunManifest manifest, IReadOnlyList<ResultRow> rows, IReadOnlyList<LaunchRow> launchRows,
+        IReadOnlyList<LayerProfileRow> layerRows, bool hasManifest = true)
     {
         Folder = folder;
         Manifest = manifest;
+        HasManifest = hasManifest;
         Rows = rows;
         LaunchRows = launchRows;
+        // A profile re-run into the same folder can repeat a layer: the last row written stands.
+        LayerRows = layerRows.GroupBy(r => (r.Key, r.Layer)).Select(g => g.Last()).ToList();
         // A resumed run can hold a launch more than once (re-measured after an interruption): the last one written stands.
         Launches = launchRows.Select((row, index) => (row, index))
             .GroupBy(r => (r.row.Key, r.row.Launch))
@@ -26,6 +30,15 @@ public sealed class LoadedRun
     }
 
     public RunFolder Folder { get; }
+
+    /// <summary>
+    /// False for a profile folder written without a manifest (<c>fff profile --out DIR</c> may write only
+    /// <c>layers.csv</c>): its <see cref="Manifest"/> is then a stand-in named after the folder, with no machine.
+    /// </summary>
+    public bool HasManifest { get; }
+
+    /// <summary>The per-layer profile rows of <c>layers.csv</c> (one per cell and layer; the last of repeats); empty when the folder has none.</summary>
+    public IReadOnlyList<LayerProfileRow> LayerRows { get; }
 
     public RunManifest Manifest { get; }
 
@@ -78,20 +91,28 @@ public sealed class LoadedRun
     {
         if (!Directory.Exists(folder.Path))
             throw new ResultsFormatException($"{folder.Path}: no such folder; give the path of a run folder written by 'fff run'");
+        bool hasLayers = File.Exists(folder.LayersFile);
+        if (!File.Exists(folder.ResultsFile) && hasLayers)
+        {
+            // A profile folder: per-layer times, and perhaps no timed cells at all.
+            var profileManifest = File.Exists(folder.ManifestFile) ? folder.ReadManifest() : new RunManifest { RunId = folder.Name };
+            return new LoadedRun(folder, profileManifest, [], folder.ReadLaunches(), folder.ReadLayers(), File.Exists(folder.ManifestFile));
+        }
         if (!File.Exists(folder.ResultsFile))
             throw new ResultsFormatException(
-                $"{folder.Path} is not a run folder: it has no {RunFolder.ResultsFileName}; give the path of a run folder written by 'fff run'");
+                $"{folder.Path} is not a run folder: it has no {RunFolder.ResultsFileName} and no {RunFolder.LayersFileName}; give the path of a run folder written by 'fff run' or a profile folder written by 'fff profile --out DIR'");
         if (!File.Exists(folder.ManifestFile))
             throw new ResultsFormatException(
                 $"{folder.Path} is not a complete run folder: it has {RunFolder.ResultsFileName} but no {RunFolder.ManifestFileName}; reports need the manifest for the machine and configuration");
         var manifest = folder.ReadManifest();
         var rows = ResultsCsv.Read(folder.ResultsFile);
-        return new LoadedRun(folder, manifest, rows, folder.ReadLaunches());
+        return new LoadedRun(folder, manifest, rows, folder.ReadLaunches(), hasLayers ? folder.ReadLayers() : []);
     }
 
     public static LoadedRun Load(string path) => Load(new RunFolder(path));
 
     /// <summary>Builds a run from rows already in memory (tests, and callers that hold the rows).</summary>
-    public static LoadedRun FromRows(RunFolder folder, RunManifest manifest, IReadOnlyList<ResultRow> rows, IReadOnlyList<LaunchRow>? launches = null) =>
-        new(folder, manifest, rows, launches ?? NoLaunches);
+    public static LoadedRun FromRows(RunFolder folder, RunManifest manifest, IReadOnlyList<ResultRow> rows, IReadOnlyList<LaunchRow>? launches = null,
+        IReadOnlyList<LayerProfileRow>? layers = null) =>
+        new(folder, manifest, rows, launches ?? NoLaunches, layers ?? []);
 }

@@ -6,7 +6,9 @@ namespace FormFollowsFunction.Reports.Input;
 /// <summary>A results row with the run it came from: the unit every figure and table is drawn from.</summary>
 public sealed record Measurement(LoadedRun Run, ResultRow Row)
 {
-    public bool IsReferenceNetwork => Row.Depth is null;
+    public bool IsReferenceNetwork => NetworkGroups.IsReferenceNetwork(Row);
+
+    public bool IsUserNetwork => NetworkGroups.IsUserNetwork(Row);
 
     public MeasurementSetting Setting => MeasurementSetting.Of(Row);
 }
@@ -26,12 +28,20 @@ public sealed class ReportData
         Speedups = SpeedupPairing.Pair(runs, baselineBackend);
         BaselineBackend = Measurements.Select(m => m.Row.Backend)
             .FirstOrDefault(b => string.Equals(b, baselineBackend, StringComparison.OrdinalIgnoreCase)) ?? baselineBackend;
-        Patterns = Measurements.Where(m => !m.IsReferenceNetwork).Select(m => m.Row.Pattern)
+        Patterns = Measurements.Where(m => NetworkGroups.IsPatternInstance(m.Row)).Select(m => m.Row.Pattern)
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         // The baseline first, then the others by name: the baseline is the first bar of every group.
         Backends = Measurements.Select(m => m.Row.Backend).Distinct(StringComparer.Ordinal)
             .OrderBy(b => b == BaselineBackend ? 0 : 1).ThenBy(b => b, StringComparer.Ordinal).ToList();
         Settings = Measurements.Select(m => m.Setting).Distinct().Order().ToList();
+        LayerTypes = LayerTypeTimes.Of(runs, BaselineBackend);
+        LayerTotals = LayerTypeTimes.Totals(runs, BaselineBackend);
+        LayerBackends = LayerTotals.Select(t => t.Backend).Distinct(StringComparer.Ordinal)
+            .OrderBy(b => b == BaselineBackend ? 0 : 1).ThenBy(b => BackendIndexOrLast(b)).ThenBy(b => b, StringComparer.Ordinal).ToList();
+        LayerTypeOrder = LayerTypes.GroupBy(t => t.LayerType).OrderByDescending(g => g.Sum(t => t.Share)).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => g.Key).ToList();
+        UserNetworks = Measurements.Where(m => m.IsUserNetwork).Select(m => m.Row.Model)
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
     }
 
     public IReadOnlyList<LoadedRun> Runs { get; }
@@ -53,6 +63,30 @@ public sealed class ReportData
     public IReadOnlyList<string> Patterns { get; }
 
     public IReadOnlyList<string> Backends { get; }
+
+    /// <summary>Per-layer profiles summed by layer type, per profiled cell (empty when no run has <c>layers.csv</c>).</summary>
+    public IReadOnlyList<LayerTypeTime> LayerTypes { get; }
+
+    /// <summary>Per profiled cell: summed layer time, fixed part, end-to-end median.</summary>
+    public IReadOnlyList<LayerProfileTotal> LayerTotals { get; }
+
+    /// <summary>The backends with a per-layer profile, the baseline first.</summary>
+    public IReadOnlyList<string> LayerBackends { get; }
+
+    /// <summary>Layer types, the largest summed share first: the order (and colour) of stacks and bars.</summary>
+    public IReadOnlyList<string> LayerTypeOrder { get; }
+
+    public bool HasLayerProfiles => LayerTotals.Count > 0;
+
+    public int LayerTypeIndex(string type) => Math.Max(0, IndexOf(LayerTypeOrder, type));
+
+    private int BackendIndexOrLast(string backend) => IndexOf(Backends, backend) is >= 0 and var i ? i : int.MaxValue;
+
+    /// <summary>The user networks' model ids, in name order (each keeps its colour: after the patterns and the reference networks).</summary>
+    public IReadOnlyList<string> UserNetworks { get; }
+
+    /// <summary>Palette index of a user network: the patterns take the first colours, the reference networks the next.</summary>
+    public int UserNetworkIndex(string model) => Patterns.Count + 1 + Math.Max(0, IndexOf(UserNetworks, model));
 
     public IReadOnlyList<MeasurementSetting> Settings { get; }
 

@@ -25,8 +25,13 @@ public sealed record Speedup(LoadedRun Run, ResultRow Accelerated, LoadedRun Bas
 
     public double? Width => Accelerated.Width;
 
-    /// <summary>Reference networks have no depth and width; pattern instances have both.</summary>
-    public bool IsReferenceNetwork => Accelerated.Depth is null;
+    /// <summary>Reference networks have no depth and width and are not the user's; pattern instances have both.</summary>
+    public bool IsReferenceNetwork => NetworkGroups.IsReferenceNetwork(Accelerated);
+
+    /// <summary>A model the user brought (pattern "user"): its own group, never pooled with patterns or reference networks.</summary>
+    public bool IsUserNetwork => NetworkGroups.IsUserNetwork(Accelerated);
+
+    public bool IsPatternInstance => NetworkGroups.IsPatternInstance(Accelerated);
 
     public MeasurementSetting Setting => MeasurementSetting.Of(Accelerated);
 

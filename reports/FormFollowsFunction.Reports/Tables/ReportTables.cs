@@ -8,7 +8,8 @@ namespace FormFollowsFunction.Reports.Tables;
 internal static class ReportTables
 {
     public const string AllCells = "all cells";
-    public const string ReferenceNetworks = "reference networks";
+    public const string ReferenceNetworks = NetworkGroups.ReferenceNetworks;
+    public const string UserNetworks = NetworkGroups.UserNetworks;
 
     /// <summary>Per accelerated backend and pattern (plus reference networks, plus all cells): n, mean, geometric mean, min, max.</summary>
     public static Table SpeedupSummary(ReportData data)
@@ -34,10 +35,12 @@ internal static class ReportTables
         foreach (var backend in data.Speedups.Backends)
         {
             var cells = data.Speedups.Speedups.Where(s => s.Backend == backend).ToList();
-            foreach (var pattern in cells.Where(s => !s.IsReferenceNetwork).Select(s => s.Pattern).Distinct().Order(StringComparer.Ordinal))
-                yield return (backend, pattern, Statistics.SpeedupSummary.Of(cells.Where(s => !s.IsReferenceNetwork && s.Pattern == pattern).Select(s => s.Value))!);
+            foreach (var pattern in cells.Where(s => s.IsPatternInstance).Select(s => s.Pattern).Distinct().Order(StringComparer.Ordinal))
+                yield return (backend, pattern, Statistics.SpeedupSummary.Of(cells.Where(s => s.IsPatternInstance && s.Pattern == pattern).Select(s => s.Value))!);
             if (cells.Any(s => s.IsReferenceNetwork))
                 yield return (backend, ReferenceNetworks, Statistics.SpeedupSummary.Of(cells.Where(s => s.IsReferenceNetwork).Select(s => s.Value))!);
+            if (cells.Any(s => s.IsUserNetwork))
+                yield return (backend, UserNetworks, Statistics.SpeedupSummary.Of(cells.Where(s => s.IsUserNetwork).Select(s => s.Value))!);
             yield return (backend, AllCells, Statistics.SpeedupSummary.Of(cells.Select(s => s.Value))!);
         }
     }
@@ -64,7 +67,7 @@ internal static class ReportTables
             ]);
         var ordered = data.Speedups.Speedups
             .OrderBy(s => s.Backend, StringComparer.Ordinal).ThenBy(s => s.Setting)
-            .ThenBy(s => s.IsReferenceNetwork ? 1 : 0).ThenBy(s => s.Pattern, StringComparer.Ordinal)
+            .ThenBy(s => s.IsUserNetwork ? 2 : s.IsReferenceNetwork ? 1 : 0).ThenBy(s => s.Pattern, StringComparer.Ordinal)
             .ThenBy(s => s.Depth).ThenBy(s => s.Width).ThenBy(s => s.Model, StringComparer.Ordinal).ThenBy(s => s.Run.RunId, StringComparer.Ordinal);
         foreach (var s in ordered)
         {
@@ -80,9 +83,15 @@ internal static class ReportTables
     }
 
     /// <summary>One row per reference network, setting and run: counts, each backend's median latency, each accelerated backend's speed-up.</summary>
-    public static Table ReferenceNetworkTable(ReportData data)
+    public static Table ReferenceNetworkTable(ReportData data) =>
+        NetworkTable(data, data.Measurements.Where(m => m.IsReferenceNetwork).ToList(), "reference-networks", "Reference networks");
+
+    /// <summary>The same for the user's own networks, each named by its model id (written only when the runs have any).</summary>
+    public static Table UserNetworkTable(ReportData data) =>
+        NetworkTable(data, data.Measurements.Where(m => m.IsUserNetwork).ToList(), "user-networks", "User networks");
+
+    private static Table NetworkTable(ReportData data, List<Measurement> cells, string name, string what)
     {
-        var cells = data.Measurements.Where(m => m.IsReferenceNetwork).ToList();
         var backends = data.Backends.Where(b => cells.Any(m => m.Row.Backend == b)).ToList();
         var accelerated = backends.Where(b => b != data.BaselineBackend).ToList();
         var columns = new List<TableColumn>
@@ -93,7 +102,7 @@ internal static class ReportTables
         if (data.HasSeveralRuns) columns.Insert(1, new("run"));
         columns.AddRange(backends.Select(b => new TableColumn($"{b} median latency", "ms", ColumnFormat.Fixed3)));
         columns.AddRange(accelerated.Select(b => new TableColumn($"{b} speed-up", "×", ColumnFormat.Fixed2)));
-        var table = new Table("reference-networks", "Reference networks: size, median latency per backend, and speed-up over " + data.BaselineBackend, columns);
+        var table = new Table(name, what + ": size, median latency per backend, and speed-up over " + data.BaselineBackend, columns);
 
         foreach (var group in cells.GroupBy(m => (m.Run, m.Row.Model, m.Setting)).OrderBy(g => g.Key.Model, StringComparer.Ordinal).ThenBy(g => g.Key.Setting).ThenBy(g => g.Key.Run.RunId))
         {
@@ -115,6 +124,53 @@ internal static class ReportTables
         }
         table.Notes.Add("MACs are multiply-accumulates (FLOPs ≈ 2 × MACs). A latency cell that names a status (crashed, mismatch, ...) was not measured validly; an empty speed-up has no valid pair.");
         return table;
+    }
+
+    public const string AllLayers = "all layers";
+
+    /// <summary>
+    /// Per profiled cell (model, setting, backend) and layer type: summed time, its fixed per-call part,
+    /// share of the backend's layer time, speed-up over the baseline, and the type's part of the time the
+    /// backend saves; then one "all layers" row per cell with the end-to-end median and how much of it
+    /// the layer times cover.
+    /// </summary>
+    public static Table LayerTypes(ReportData data)
+    {
+        var columns = new List<TableColumn>
+        {
+            new("model"), new("threads", null, ColumnFormat.Integer), new("batch", null, ColumnFormat.Integer),
+            new("resolution", "px", ColumnFormat.Integer), new("backend"), new("layer_type"), new("layers", null, ColumnFormat.Integer),
+            new("time_ms", null, ColumnFormat.Fixed3), new("fixed_ms", null, ColumnFormat.Fixed3), new("fixed_fraction", null, ColumnFormat.Fixed2),
+            new("share", null, ColumnFormat.Fixed2), new("speedup", null, ColumnFormat.Fixed2), new("saved_fraction", null, ColumnFormat.Fixed2),
+            new("end_to_end_ms", null, ColumnFormat.Fixed3), new("coverage", null, ColumnFormat.Fixed2), new("fused_layers", null, ColumnFormat.Integer),
+        };
+        if (data.HasSeveralRuns) columns.Insert(0, new("run"));
+        var table = new Table("layer-types", $"Time per layer type and backend, its fixed per-call part, and the speed-up over {data.BaselineBackend} (per-layer profiles)", columns);
+        var cells = data.LayerTotals
+            .OrderBy(t => t.Model, StringComparer.Ordinal).ThenBy(t => t.Setting).ThenBy(t => t.Run.RunId, StringComparer.Ordinal)
+            .ThenBy(t => data.LayerBackends.ToList().IndexOf(t.Backend));
+        foreach (var cell in cells)
+        {
+            var types = data.LayerTypes.Where(t => t.Cell == (cell.Run, cell.Model, cell.Backend, cell.Setting)).OrderBy(t => data.LayerTypeIndex(t.LayerType)).ToList();
+            foreach (var t in types)
+                Add(table, data, cell, t.LayerType, t.Layers, t.TimeMs, t.FixedMs, t.FixedFraction, t.Share, t.Speedup, t.SavedFraction, null, null, t.Fused);
+            Add(table, data, cell, AllLayers, types.Sum(t => t.Layers), cell.TimeMs, cell.FixedMs, cell.FixedShare, 1.0, cell.Speedup,
+                types.Any(t => t.SavedFraction is not null) ? 1.0 : null, cell.EndToEndMs, cell.Coverage, types.Sum(t => t.Fused));
+        }
+        table.Notes.Add("Units: *_ms columns in milliseconds; share, fixed_fraction, saved_fraction and coverage are fractions (0–1); speedup is a ratio (×); layers and fused_layers are counts.");
+        table.Notes.Add("time_ms: the layers' median times summed per type; fixed_ms: the part of it that does not grow with the layer's work (per-call dispatch and allocation), fixed_fraction = fixed_ms / time_ms.");
+        table.Notes.Add($"share: the type's time_ms / the backend's summed layer time for that model. speedup: {data.BaselineBackend} time_ms / this backend's time_ms for the same type, model and setting. saved_fraction: the type's part of the time this backend saves over {data.BaselineBackend} ({data.BaselineBackend} time − this time for the type, over the same difference summed over all layers; it can be negative where the type is slower, and the fractions add up to 1).");
+        table.Notes.Add("all layers: the whole network; end_to_end_ms is the end-to-end median in the same profiling process, coverage = summed layer time / end_to_end_ms (near 1 when the layers explain the whole forward pass). fused_layers: layers the backend ran inside a fused node, which carry that node's time as the profile gives it.");
+        return table;
+    }
+
+    private static void Add(Table table, ReportData data, LayerProfileTotal cell, string type, int layers, double time, double? fixedMs, double? fixedFraction,
+        double share, double? speedup, double? saved, double? endToEnd, double? coverage, int fused)
+    {
+        var values = new List<object?> { cell.Model, cell.Setting.Threads, cell.Setting.Batch, cell.Setting.Resolution, cell.Backend, type, layers,
+            time, fixedMs, fixedFraction, share, speedup, saved, endToEnd, coverage, fused };
+        if (data.HasSeveralRuns) values.Insert(0, cell.Run.RunId);
+        table.AddRow(values.ToArray());
     }
 
     /// <summary>Variables a cell carries, in the order the correlation table lists them, with units.</summary>

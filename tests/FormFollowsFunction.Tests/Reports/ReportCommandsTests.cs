@@ -90,4 +90,24 @@ public sealed class ReportCommandsTests : IDisposable
         Assert.True(new FileInfo(_temp.Combine("r", "report.html")).Length > 0);
         Assert.True(File.Exists(_temp.Combine("r", "figures", "reference-latency.svg")));
     }
+
+    [Fact]
+    public void Report_accepts_a_profile_folder_and_refuses_a_folder_without_results_or_layers_with_exit_2()
+    {
+        string profile = _temp.Combine("profile");
+        Directory.CreateDirectory(profile);
+        File.WriteAllText(Path.Combine(profile, "layers.csv"), """
+            model,backend,threads,batch,resolution,layer,layer_type,macs,time_ms,fixed_ms,share,end_to_end_ms,note
+            tiny,torch-cpu,1,1,32,conv1,dense convolution 3x3,100,2,0.5,1,2.1,
+            tiny,ort-cpu,1,1,32,conv1,dense convolution 3x3,100,0.5,0.1,1,0.6,
+
+            """);
+        string empty = _temp.Combine("empty");
+        Directory.CreateDirectory(empty);
+
+        Assert.Equal(0, Fff("report", profile, "--out", _temp.Combine("r-profile"), "--baseline", "torch-cpu", "--formats", "svg"));
+        Assert.True(File.Exists(_temp.Combine("r-profile", "tables", "layer-types.csv")));
+        Assert.Equal(2, Fff("report", empty, "--out", _temp.Combine("r-empty")));
+        Assert.False(Directory.Exists(_temp.Combine("r-empty")));
+    }
 }

@@ -28,6 +28,9 @@ public sealed record SyntheticRun
     /// <summary>Fill the hardware counter columns (else empty with a reason in counters_status).</summary>
     public bool Counters { get; init; } = true;
 
+    /// <summary>Fill the roofline columns (achieved_gflops, arithmetic_intensity, peaks, roofline_fraction); off: a run from before the machine probe.</summary>
+    public bool Roofline { get; init; }
+
     /// <summary>Fill l3_bytes and the working-set / L3 ratios.</summary>
     public bool CacheRatios { get; init; } = true;
 
@@ -198,6 +201,7 @@ public sealed record SyntheticRun
             FillCounters(row, trueMs);
             FillCacheRatios(row);
             if (Launches > 0) EstimateFromLaunches(row, trueMs, random, launchRows, time);
+            if (Roofline) FillRoofline(row);
             writer.Append(row);
         }
         if (Launches > 0)
@@ -207,6 +211,19 @@ public sealed record SyntheticRun
             foreach (var launch in launchRows.OrderBy(l => l.Round)) launches.Append(launch);
         }
         return folder;
+    }
+
+    /// <summary>Peak GFLOP/s per thread of the synthetic machine's probe (an FMA peak), and its bandwidth in GB/s.</summary>
+    public const double PeakGflopsPerThread = 100, PeakBandwidthGbs = 20;
+
+    /// <summary>The roofline columns as the machine probe and the sweep fill them (flops / median, flops / bytes).</summary>
+    private void FillRoofline(ResultRow row)
+    {
+        row.AchievedGflops = row.Flops / (row.MedianMs!.Value * 1e6);
+        row.ArithmeticIntensity = (double)row.Flops / (row.WeightBytes + row.ActivationBytes);
+        row.PeakGflops = PeakGflopsPerThread * Threads;
+        row.PeakBandwidthGbs = PeakBandwidthGbs;
+        row.RooflineFraction = row.AchievedGflops / Math.Min(row.PeakGflops.Value, row.ArithmeticIntensity.Value * PeakBandwidthGbs);
     }
 
     /// <summary>Draws the cell's launch medians, records them as launches, and sets the row to their estimate.</summary>

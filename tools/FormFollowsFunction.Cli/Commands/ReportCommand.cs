@@ -10,7 +10,7 @@ internal sealed class ReportCommand : Command<ReportCommand.Settings>
     internal sealed class Settings : CommandSettings
     {
         [CommandArgument(0, "<RUN_DIR>")]
-        [Description("One or more run folders written by 'fff run'; several are combined into one report.")]
+        [Description("One or more run folders written by 'fff run', or profile folders written by 'fff profile --out DIR' (layers.csv); several are combined into one report.")]
         public string[] Runs { get; init; } = [];
 
         [CommandOption("--out <DIR>")]
