@@ -9,30 +9,43 @@ namespace FormFollowsFunction.Hardware.Roofline;
 /// The processor's theoretical float32 FMA peak, physical cores × frequency × FMA units × lanes × 2.
 /// The frequency is the highest the kernel reports (cpufreq's cpuinfo_max_freq, a single-core turbo
 /// that all cores rarely hold, less still with AVX-512), else the current one of /proc/cpuinfo, else the
-/// nominal one in the model name. The FMA units per core are not reported anywhere: 2 is assumed (Intel
-/// since Haswell on the server parts, AMD since Zen; some Xeon Silver and client parts have one 512-bit unit).
+/// nominal one in the model name. The FMA units per core are not reported anywhere: 2 are assumed (Intel
+/// since Haswell on the server parts, AMD since Zen; some Xeon Silver and client parts have one 512-bit
+/// unit), except that AMD Zen 4 (family 25 with AVX-512) issues a 512-bit FMA as two 256-bit halves on
+/// its two 256-bit units, which is one 512-bit FMA per cycle.
 /// </summary>
 public static partial class TheoreticalFmaPeak
 {
     public const int AssumedFmaUnits = 2;
 
-    public static TheoreticalPeak Compute(int cores, (double? Ghz, string Source) frequency, int lanes)
+    public static TheoreticalPeak Compute(int cores, (double? Ghz, string Source) frequency, int lanes, (int Count, string Why)? fmaUnits = null)
     {
+        var (units, why) = fmaUnits ?? (AssumedFmaUnits, "not reported by the processor");
         var assumptions = new List<string>
         {
-            $"{AssumedFmaUnits} FMA units per core (not reported by the processor)",
+            $"{units} FMA unit(s) per core of the probe's width ({why})",
             $"{lanes} float32 lanes per FMA (the probe's instruction set)",
             "every physical core at that frequency at once (turbo and AVX frequency licences make the real all-core figure lower)",
         };
-        double? gflops = frequency.Ghz is { } ghz ? cores * ghz * AssumedFmaUnits * lanes * 2 : null;
-        return new TheoreticalPeak(gflops, cores, frequency.Ghz, frequency.Source, AssumedFmaUnits, lanes, assumptions);
+        double? gflops = frequency.Ghz is { } ghz ? cores * ghz * units * lanes * 2 : null;
+        return new TheoreticalPeak(gflops, cores, frequency.Ghz, frequency.Source, units, lanes, assumptions);
+    }
+
+    /// <summary>The FMA units per core at <paramref name="lanes"/> float32 lanes, from the vendor and family of /proc/cpuinfo.</summary>
+    public static (int Count, string Why) FmaUnits(string procCpuInfo, int lanes)
+    {
+        var first = ProcCpuInfo.Parse(procCpuInfo).Processors.FirstOrDefault();
+        if (lanes == 16 && first?.GetValueOrDefault("vendor_id") == "AuthenticAMD" && first.GetValueOrDefault("cpu family") == "25")
+            return (1, "AMD Zen 4 (family 25): a 512-bit FMA takes both 256-bit units");
+        return (AssumedFmaUnits, "assumed: not reported by the processor");
     }
 
     /// <summary>This machine's theoretical peak for <paramref name="lanes"/> lanes.</summary>
     public static TheoreticalPeak Local(int cores, int lanes)
     {
         const string maxFreq = "/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq";
-        return Compute(cores, Frequency(ReadOrNull(maxFreq), ReadOrNull("/proc/cpuinfo") ?? ""), lanes);
+        string cpuInfo = ReadOrNull("/proc/cpuinfo") ?? "";
+        return Compute(cores, Frequency(ReadOrNull(maxFreq), cpuInfo), lanes, FmaUnits(cpuInfo, lanes));
     }
 
     /// <summary>The frequency in GHz and where it came from, or null and why not.</summary>

@@ -149,6 +149,11 @@ public sealed class RooflineProbeTests
         Assert.Equal(2.6, TheoreticalFmaPeak.Frequency(null, "processor : 0\ncpu MHz : 2600.000\n").Ghz);
         Assert.Equal(2.1, TheoreticalFmaPeak.Frequency(null, "processor : 0\nmodel name : Intel(R) Xeon(R) Gold 6230 CPU @ 2.10GHz\n").Ghz);
         Assert.Null(TheoreticalFmaPeak.Frequency(null, "processor : 0\n").Ghz);
+
+        const string zen4 = "processor : 0\nvendor_id : AuthenticAMD\ncpu family : 25\n";
+        Assert.Equal(1, TheoreticalFmaPeak.FmaUnits(zen4, lanes: 16).Count);
+        Assert.Equal(2, TheoreticalFmaPeak.FmaUnits(zen4, lanes: 8).Count);
+        Assert.Equal(2, TheoreticalFmaPeak.FmaUnits("processor : 0\nvendor_id : GenuineIntel\ncpu family : 6\n", lanes: 16).Count);
     }
 
     [Fact]
