@@ -4,7 +4,12 @@ namespace FormFollowsFunction.Results;
 /// <param name="Threads">Threads that ran the loops at once, one per physical core as far as there are cores.</param>
 /// <param name="Gflops">Best of the tries, in GFLOP/s (10⁹ floating-point operations per second; an FMA counts 2).</param>
 /// <param name="BandwidthGbs">Best of the tries, in GB/s (10⁹ bytes per second), bytes counted as STREAM counts the triad: 3 arrays × 4 bytes × n.</param>
-public sealed record ThreadPeak(int Threads, double Gflops, double BandwidthGbs);
+/// <param name="CacheBandwidthGbs">
+/// The same triad on arrays that fit together in half the last-level cache, in GB/s: the memory roof of a
+/// network whose weights and activations stay in cache from one inference to the next (the DRAM roof
+/// does not bound it); null when the cache size is unknown.
+/// </param>
+public sealed record ThreadPeak(int Threads, double Gflops, double BandwidthGbs, double? CacheBandwidthGbs = null);
 
 /// <summary>
 /// The processor's theoretical float32 FMA peak, cores × frequency × FMA units × lanes × 2, with the

@@ -15,7 +15,7 @@ public sealed class MachinePeaksDiagnosis(bool refresh, Func<MachineFingerprint,
     public string Title => "Machine peaks (roofline)";
 
     public static IReadOnlyList<string> Columns { get; } =
-        ["threads", "FMA peak (GFLOP/s)", "triad bandwidth (GB/s)", "theoretical FMA peak (GFLOP/s)", "measured / theoretical"];
+        ["threads", "FMA peak (GFLOP/s)", "triad bandwidth (GB/s)", "in-cache triad bandwidth (GB/s)", "theoretical FMA peak (GFLOP/s)", "measured / theoretical"];
 
     /// <summary>1, 2, 4, ... below <paramref name="cores"/>, and <paramref name="cores"/>.</summary>
     public static IReadOnlyList<int> ThreadCounts(int cores)
@@ -44,7 +44,7 @@ public sealed class MachinePeaksDiagnosis(bool refresh, Func<MachineFingerprint,
             double? roof = theory?.Gflops is { } all && theory.Cores > 0 ? all * Math.Min(p.Threads, theory.Cores) / theory.Cores : null;
             return (IReadOnlyList<string>)
             [
-                p.Threads.ToString(CultureInfo.InvariantCulture), F(p.Gflops), F(p.BandwidthGbs),
+                p.Threads.ToString(CultureInfo.InvariantCulture), F(p.Gflops), F(p.BandwidthGbs), p.CacheBandwidthGbs is { } c ? F(c) : "unknown",
                 roof is { } r ? F(r) : "unknown", roof is { } q ? (p.Gflops / q).ToString("P0", CultureInfo.InvariantCulture) : "",
             ];
         }).ToList();
@@ -52,6 +52,7 @@ public sealed class MachinePeaksDiagnosis(bool refresh, Func<MachineFingerprint,
         {
             $"FMA peak: {peaks.Accumulators} independent float32 FMA chains on {peaks.InstructionSet} ({peaks.Lanes} lanes), 2 FLOP per lane per FMA, best of {peaks.Tries} tries",
             $"triad bandwidth: STREAM triad a[i] = b[i] + s*c[i] on float32 arrays of {peaks.TriadArrayBytes / (double)(1L << 20):F0} MiB each ({peaks.TriadArraySize}); bytes counted as STREAM does, 3 arrays x 4 bytes x n (no write-allocate); best of {peaks.Tries} tries",
+            "in-cache triad bandwidth: the same triad on three arrays in half the last-level cache, the memory roof of a network that stays in cache between inferences (not used by roofline_fraction, which takes the DRAM triad)",
             $"threads: {peaks.Pinning}",
         };
         if (theory is not null)

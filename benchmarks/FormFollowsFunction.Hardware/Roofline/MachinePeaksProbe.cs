@@ -30,7 +30,7 @@ public sealed record MachinePeaksProbeSettings
 public static class MachinePeaksProbe
 {
     /// <summary>Bump when the method changes, so that caches of the old method are probed again.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     /// <summary>The last-level cache assumed when the machine does not report one (larger than most single-socket L3s).</summary>
     public const long FallbackLastLevelCacheBytes = 32L << 20;
@@ -49,6 +49,9 @@ public static class MachinePeaksProbe
             ? (fixedBytes, "set by the caller")
             : TriadArrayBytes(machine);
         var triad = new StreamTriad((int)Math.Clamp(arrayBytes / sizeof(float), 1, Array.MaxLength));
+        // Three arrays in half the last-level cache, passed over as many times as one DRAM pass moves bytes.
+        var cacheTriad = machine.LastLevelCacheBytes is long llc and > 0 ? new StreamTriad((int)Math.Max(1, llc / 6 / sizeof(float))) : null;
+        int cachePasses = cacheTriad is null ? 0 : (int)Math.Clamp(triad.BytesPerPass / cacheTriad.BytesPerPass, 1, 10_000);
         long iterations = FmaIterations(set, settings.FmaTryTime);
 
         var peaks = new List<ThreadPeak>();
@@ -60,9 +63,10 @@ public static class MachinePeaksProbe
             {
                 // First touch by the largest team, so that the pages are spread over the memory nodes its threads run on.
                 team.Run(triad.Initialise);
+                if (cacheTriad is not null) team.Run(cacheTriad.Initialise);
                 initialised = true;
             }
-            double bestFmaSeconds = double.MaxValue, bestTriadSeconds = double.MaxValue;
+            double bestFmaSeconds = double.MaxValue, bestTriadSeconds = double.MaxValue, bestCacheSeconds = double.MaxValue;
             // Warm-up, not timed: wide vector units power up and the clock settles (the first 512-bit loops
             // on the build VM's EPYC ran at half speed), and the triad's pages are mapped and its TLBs warm.
             team.Run((_, _) => s_sink += FmaKernel.Run(set, iterations));
@@ -71,10 +75,16 @@ public static class MachinePeaksProbe
             {
                 bestFmaSeconds = Math.Min(bestFmaSeconds, team.Run((_, _) => s_sink += FmaKernel.Run(set, iterations)));
                 bestTriadSeconds = Math.Min(bestTriadSeconds, team.Run(triad.Run));
+                if (cacheTriad is not null)
+                    bestCacheSeconds = Math.Min(bestCacheSeconds, team.Run((part, parts) =>
+                    {
+                        for (int pass = 0; pass < cachePasses; pass++) cacheTriad.Run(part, parts);
+                    }));
             }
             double gflops = FmaKernel.Flops(set, iterations) * threads / bestFmaSeconds / 1e9;
             double gbs = triad.BytesPerPass / bestTriadSeconds / 1e9;
-            peaks.Add(new ThreadPeak(threads, gflops, gbs));
+            double? cacheGbs = cacheTriad is null ? null : cacheTriad.BytesPerPass * cachePasses / bestCacheSeconds / 1e9;
+            peaks.Add(new ThreadPeak(threads, gflops, gbs, cacheGbs));
         }
 
         return new MachinePeaks

@@ -4,6 +4,7 @@ using FormFollowsFunction.Benchmarks.Backends;
 using FormFollowsFunction.Benchmarks.Sweeps;
 using FormFollowsFunction.Benchmarks.Timing;
 using FormFollowsFunction.Benchmarks.Worker;
+using FormFollowsFunction.Hardware.Roofline;
 using FormFollowsFunction.Results;
 
 namespace FormFollowsFunction.Tests.Benchmarks;
@@ -18,7 +19,7 @@ public sealed class RooflineColumnsTests
 
     private static readonly MachinePeaks Peaks = new()
     {
-        ProbeVersion = 1,
+        ProbeVersion = MachinePeaksProbe.Version,
         ByThreads = [new ThreadPeak(1, Gflops: 100, BandwidthGbs: 10), new ThreadPeak(2, Gflops: 200, BandwidthGbs: 100)],
     };
 

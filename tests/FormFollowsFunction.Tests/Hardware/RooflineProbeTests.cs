@@ -55,6 +55,7 @@ public sealed class RooflineProbeTests
         {
             Assert.True(double.IsFinite(p.Gflops) && p.Gflops > 0, $"GFLOP/s at {p.Threads} threads: {p.Gflops}");
             Assert.True(double.IsFinite(p.BandwidthGbs) && p.BandwidthGbs > 0, $"GB/s at {p.Threads} threads: {p.BandwidthGbs}");
+            Assert.True(p.CacheBandwidthGbs is { } c && double.IsFinite(c) && c > 0, $"in-cache GB/s at {p.Threads} threads: {p.CacheBandwidthGbs}");
         });
         Assert.Equal((FmaKernel.Name(set), FmaKernel.Lanes(set), 1L << 20), (peaks.InstructionSet, peaks.Lanes, peaks.TriadArrayBytes));
     }
@@ -180,8 +181,8 @@ public sealed class RooflineProbeTests
         var section = new MachinePeaksDiagnosis(refresh: false).Describe(cached);
 
         // Theoretical: 2 cores × 2 GHz × 2 FMA units × 16 lanes × 2 = 256 GFLOP/s, 128 per core.
-        Assert.Equal(["1", "55.5", "12.2", "128.0", "43 %"], section.Rows[0]);
-        Assert.Equal(["2", "101.0", "20.0", "256.0", "39 %"], section.Rows[1]);
+        Assert.Equal(["1", "55.5", "12.2", "unknown", "128.0", "43 %"], section.Rows[0]);
+        Assert.Equal(["2", "101.0", "20.0", "unknown", "256.0", "39 %"], section.Rows[1]);
         Assert.Contains(section.Notes, n => n.Contains("theoretical FMA peak 256.0 GFLOP/s = 2 cores x 2.00 GHz x 2 FMA units x 16 lanes x 2", StringComparison.Ordinal));
         Assert.Contains(section.Notes, n => n.Contains("from the cache", StringComparison.Ordinal) && n.Contains("--reprobe", StringComparison.Ordinal));
 
