@@ -66,11 +66,15 @@ public sealed class SweepSession
         bool created = !Directory.Exists(folder.Path);
         EnsureWritable(folder.Path);
         IReadOnlyList<ProbedBackend> backends;
+        MachinePeaks? peaks;
+        string? peaksNote;
         try
         {
             status("probing backends...");
             backends = Probe(resolved, launcher, cancellation);
             RequireSomeBackend(resolved, backends);
+            (peaks, peaksNote) = ProbePeaks(machine, resolved.Threads, status);
+            cancellation.ThrowIfCancellationRequested();
         }
         catch
         {
@@ -78,7 +82,6 @@ public sealed class SweepSession
             if (created && !Directory.EnumerateFileSystemEntries(folder.Path).Any()) Directory.Delete(folder.Path);
             throw;
         }
-        var (peaks, peaksNote) = ProbePeaks(machine, resolved.Threads, status);
 
         var manifest = new RunManifest
         {
