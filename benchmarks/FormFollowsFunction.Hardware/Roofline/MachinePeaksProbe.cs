@@ -30,7 +30,7 @@ public sealed record MachinePeaksProbeSettings
 public static class MachinePeaksProbe
 {
     /// <summary>Bump when the method changes, so that caches of the old method are probed again.</summary>
-    public const int Version = 2;
+    public const int Version = 3;
 
     /// <summary>The last-level cache assumed when the machine does not report one (larger than most single-socket L3s).</summary>
     public const long FallbackLastLevelCacheBytes = 32L << 20;
@@ -47,7 +47,7 @@ public static class MachinePeaksProbe
 
         var (arrayBytes, arraySize) = settings.TriadArrayBytes is { } fixedBytes
             ? (fixedBytes, "set by the caller")
-            : TriadArrayBytes(machine);
+            : TriadArrayBytes(machine, LastLevelCacheInstances("/sys/devices/system/cpu"));
         var triad = new StreamTriad((int)Math.Clamp(arrayBytes / sizeof(float), 1, Array.MaxLength));
         // Three arrays in half the last-level cache, passed over as many times as one DRAM pass moves bytes.
         var cacheTriad = machine.LastLevelCacheBytes is long llc and > 0 ? new StreamTriad((int)Math.Max(1, llc / 6 / sizeof(float))) : null;
@@ -104,20 +104,49 @@ public static class MachinePeaksProbe
     }
 
     /// <summary>
-    /// Bytes of each triad array: 4 × the last-level cache (STREAM's rule, so that no array stays in cache),
-    /// the fallback size when the cache is unknown, and less when three arrays would take more than a
-    /// quarter of the memory.
+    /// Bytes of each triad array: 4 × all the last-level caches together (STREAM's rule, so that no array
+    /// stays in cache; <paramref name="instances"/> caches of the size cpu0 reports, as on multi-socket
+    /// machines and AMD's one L3 per core complex), the fallback size when the cache is unknown, and less
+    /// when three arrays would take more than a quarter of the memory.
     /// </summary>
-    public static (long Bytes, string Why) TriadArrayBytes(MachineFingerprint machine)
+    public static (long Bytes, string Why) TriadArrayBytes(MachineFingerprint machine, int instances = 1)
     {
+        instances = Math.Max(1, instances);
         var (llc, llcSource) = machine.LastLevelCacheBytes is long known and > 0
-            ? (known, $"4 × the last-level cache ({known >> 20} MiB)")
+            ? (known * instances, instances == 1 ? $"4 × the last-level cache ({known >> 20} MiB)" : $"4 × the {instances} last-level caches of {known >> 20} MiB")
             : (FallbackLastLevelCacheBytes, $"4 × an assumed last-level cache of {FallbackLastLevelCacheBytes >> 20} MiB (the machine reports none)");
         long bytes = 4 * llc;
         if (machine.MemoryBytes > 0 && 3 * bytes > machine.MemoryBytes / 4)
             return (machine.MemoryBytes / 12, $"a quarter of the memory over three arrays, less than {llcSource}");
         return (bytes, llcSource);
     }
+
+    /// <summary>
+    /// How many last-level caches the machine has: the distinct <c>shared_cpu_list</c> of the highest cache
+    /// level over every processor under <paramref name="cpuFolder"/> (sysfs); 1 when sysfs does not tell.
+    /// </summary>
+    internal static int LastLevelCacheInstances(string cpuFolder)
+    {
+        try
+        {
+            if (!Directory.Exists(cpuFolder)) return 1;
+            var caches = Directory.EnumerateDirectories(cpuFolder, "cpu*")
+                .Where(d => Path.GetFileName(d).Length > 3 && Path.GetFileName(d)[3..].All(char.IsAsciiDigit))
+                .SelectMany(d => Directory.Exists(Path.Combine(d, "cache")) ? Directory.EnumerateDirectories(Path.Combine(d, "cache"), "index*") : [])
+                .Select(i => (Level: ReadTrimmed(Path.Combine(i, "level")), Shared: ReadTrimmed(Path.Combine(i, "shared_cpu_list"))))
+                .Where(c => int.TryParse(c.Level, out _) && c.Shared is not null)
+                .ToList();
+            if (caches.Count == 0) return 1;
+            int top = caches.Max(c => int.Parse(c.Level!, System.Globalization.CultureInfo.InvariantCulture));
+            return Math.Max(1, caches.Where(c => int.Parse(c.Level!, System.Globalization.CultureInfo.InvariantCulture) == top).Select(c => c.Shared).Distinct().Count());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 1;
+        }
+    }
+
+    private static string? ReadTrimmed(string path) => File.Exists(path) ? File.ReadAllText(path).Trim() : null;
 
     /// <summary>Iterations of the FMA loop that take about <paramref name="tryTime"/> on one thread.</summary>
     private static long FmaIterations(FmaInstructionSet set, TimeSpan tryTime)

@@ -88,8 +88,26 @@ public sealed class RooflineProbeTests
         var noCache = Machine with { Caches = [] };
         Assert.Equal(4 * MachinePeaksProbe.FallbackLastLevelCacheBytes, MachinePeaksProbe.TriadArrayBytes(noCache).Bytes);
         Assert.Contains("assumed", MachinePeaksProbe.TriadArrayBytes(noCache).Why);
+        Assert.Equal(4 * 2 * (32L << 20), MachinePeaksProbe.TriadArrayBytes(Machine, instances: 2).Bytes);
         var small = Machine with { MemoryBytes = 1L << 30 };
         Assert.Equal((1L << 30) / 12, MachinePeaksProbe.TriadArrayBytes(small).Bytes);
+    }
+
+    [Fact]
+    public void Last_level_caches_are_counted_by_their_distinct_shared_processor_lists()
+    {
+        using var folder = new TemporaryFolder();
+        // Four processors, two L3s (cpu0-1 and cpu2-3), and a private L2 each that must not be counted.
+        foreach (int cpu in new[] { 0, 1, 2, 3 })
+        {
+            folder.Write($"cpu{cpu}/cache/index3/level", "3\n");
+            folder.Write($"cpu{cpu}/cache/index3/shared_cpu_list", cpu < 2 ? "0-1\n" : "2-3\n");
+            folder.Write($"cpu{cpu}/cache/index2/level", "2\n");
+            folder.Write($"cpu{cpu}/cache/index2/shared_cpu_list", $"{cpu}\n");
+        }
+
+        Assert.Equal(2, MachinePeaksProbe.LastLevelCacheInstances(folder.Path));
+        Assert.Equal(1, MachinePeaksProbe.LastLevelCacheInstances(folder.Combine("absent")));
     }
 
     [Fact]
