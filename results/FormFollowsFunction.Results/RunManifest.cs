@@ -22,6 +22,9 @@ public sealed record RunManifest
     public string CommandLine { get; init; } = "";
     public MachineFingerprint Machine { get; init; } = new();
 
+    /// <summary>The machine's measured peaks (roofline probe) the run's rows are set against; null when the probe did not run.</summary>
+    public MachinePeaks? MachinePeaks { get; init; }
+
     /// <summary>Component versions by name: dotnet, torchsharp, libtorch, onnxruntime, ...</summary>
     public IReadOnlyDictionary<string, string> Versions { get; init; } = new Dictionary<string, string>();
 

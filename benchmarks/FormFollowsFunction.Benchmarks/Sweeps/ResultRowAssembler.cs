@@ -10,7 +10,7 @@ namespace FormFollowsFunction.Benchmarks.Sweeps;
 
 /// <summary>
 /// The one place where results rows are put together from their parts: the cell, the run's context
-/// (run id, machine, backends as probed, L3 size), the exported model's counts, and what the worker
+/// (run id, machine, backends as probed, L3 size, measured peaks), the exported model's counts, and what the worker
 /// measured. A launch's row (launches.csv) comes from one worker's answer; a cell's row (results.csv)
 /// is estimated from its launches' rows.
 /// </summary>
@@ -47,6 +47,7 @@ public sealed class ResultRowAssembler(SweepContext context, SweepConfiguration 
         }
         SetCounters(row, measured.Counters);
         if (measured.Counters is null) row.CountersStatus = measured.CountersStatus;
+        SetRoofline(row);
         return row;
     }
 
@@ -76,7 +77,11 @@ public sealed class ResultRowAssembler(SweepContext context, SweepConfiguration 
         row.CompileMs = MedianOf(launches.Select(l => l.CompileMs));
         row.FirstMs = MedianOf(launches.Select(l => l.FirstMs));
         row.ParityRelErr = launches.Max(l => l.ParityRelErr);
-        if (timed.Count == 0) return row;
+        if (timed.Count == 0)
+        {
+            SetRoofline(row);
+            return row;
+        }
 
         var estimate = LaunchEstimate.Of([.. timed.Select(l => l.MedianMs!.Value)]);
         row.MedianMs = estimate.Median;
@@ -102,10 +107,26 @@ public sealed class ResultRowAssembler(SweepContext context, SweepConfiguration 
             MedianOf(timed.Select(l => l.TaskClockMs)), MedianOf(timed.Select(l => l.CpuUtilisation)),
             MedianOf(timed.Select(l => l.ContextSwitches)), MedianOf(timed.Select(l => l.PageFaults)),
             timed.GroupBy(l => l.CountersStatus).OrderByDescending(g => g.Count()).First().Key));
+        SetRoofline(row);
         return row;
     }
 
-    /// <summary>The columns every row of the cell shares: identity, run, machine, counts, working-set ratios, backend as probed.</summary>
+    /// <summary>
+    /// The roofline columns that depend on the latency, for an ok row with a median: achieved_gflops =
+    /// flops / median, and roofline_fraction = achieved / min(peak_gflops, arithmetic_intensity ×
+    /// peak_bandwidth_gbs) where the peaks are known; empty otherwise (never zero). FLOP / ms × 10⁻⁶ is GFLOP/s.
+    /// </summary>
+    internal static void SetRoofline(ResultRow row)
+    {
+        bool measured = row.ParsedStatus == CellStatus.Ok && row.MedianMs is > 0 && row.Flops > 0;
+        row.AchievedGflops = measured ? row.Flops / row.MedianMs!.Value / 1e6 : null;
+        double? roof = row.PeakGflops is { } peak && row.ArithmeticIntensity is { } intensity && row.PeakBandwidthGbs is { } bandwidth
+            ? Math.Min(peak, intensity * bandwidth)
+            : null;
+        row.RooflineFraction = row.AchievedGflops is { } achieved && roof is > 0 ? achieved / roof.Value : null;
+    }
+
+    /// <summary>The columns every row of the cell shares: identity, run, machine, counts, working-set ratios, arithmetic intensity, peaks at the cell's threads, backend as probed.</summary>
     private ResultRow Describe(SweepCell cell, ModelFileSidecar model)
     {
         var row = new ResultRow
@@ -141,6 +162,13 @@ public sealed class ResultRowAssembler(SweepContext context, SweepConfiguration 
             row.L3Bytes = l3;
             row.WeightL3Ratio = (double)model.WeightBytes / l3;
             row.ActivationL3Ratio = (double)model.PeakActivationBytes / l3;
+        }
+        long bytes = model.WeightBytes + model.ActivationBytes;
+        row.ArithmeticIntensity = bytes > 0 && model.Flops > 0 ? (double)model.Flops / bytes : null;
+        if (context.Peaks?.At(cell.Threads) is { } peaks)
+        {
+            row.PeakGflops = peaks.Gflops;
+            row.PeakBandwidthGbs = peaks.BandwidthGbs;
         }
         return row;
     }

@@ -25,8 +25,8 @@ public interface ISweepObserver
 /// <summary>One launch of a cell: the worker process that measures it in round <paramref name="Round"/> of <paramref name="Rounds"/>.</summary>
 public sealed record SweepLaunch(SweepCell Cell, int Round, int Rounds);
 
-/// <summary>What every row of a run shares: its identity, the machine, and the backends as probed.</summary>
-public sealed record SweepContext(string RunId, string Machine, long? L3Bytes, IReadOnlyDictionary<string, ProbedBackend> Backends);
+/// <summary>What every row of a run shares: its identity, the machine, the backends as probed, and the machine's measured peaks (null when not probed).</summary>
+public sealed record SweepContext(string RunId, string Machine, long? L3Bytes, IReadOnlyDictionary<string, ProbedBackend> Backends, MachinePeaks? Peaks = null);
 
 /// <summary>How a sweep ended: whether it was interrupted (then resume measures the rest).</summary>
 public sealed record SweepOutcome(bool Interrupted);

@@ -6,6 +6,7 @@ using FormFollowsFunction.Benchmarks.Backends;
 using FormFollowsFunction.Benchmarks.Timing;
 using FormFollowsFunction.Benchmarks.Worker;
 using FormFollowsFunction.Hardware.Machine;
+using FormFollowsFunction.Hardware.Roofline;
 using FormFollowsFunction.Results;
 
 namespace FormFollowsFunction.Benchmarks.Sweeps;
@@ -65,11 +66,15 @@ public sealed class SweepSession
         bool created = !Directory.Exists(folder.Path);
         EnsureWritable(folder.Path);
         IReadOnlyList<ProbedBackend> backends;
+        MachinePeaks? peaks;
+        string? peaksNote;
         try
         {
             status("probing backends...");
             backends = Probe(resolved, launcher, cancellation);
             RequireSomeBackend(resolved, backends);
+            (peaks, peaksNote) = ProbePeaks(machine, resolved.Threads, status);
+            cancellation.ThrowIfCancellationRequested();
         }
         catch
         {
@@ -86,9 +91,10 @@ public sealed class SweepSession
             GitCommit = SourceTree.Commit(),
             CommandLine = commandLine,
             Machine = machine,
+            MachinePeaks = peaks,
             Versions = new Dictionary<string, string>(Versions(backends)) { ["worker_allocator"] = SweepRunner.DescribeAllocator(resolved) },
             Backends = backends.ToDictionary(b => b.Descriptor.Name, b => b.Summary),
-            Notes = [.. backends.Where(b => b.Available && b.Note is not null).Select(b => $"{b.Descriptor.Name}: {b.Note}")],
+            Notes = [.. backends.Where(b => b.Available && b.Note is not null).Select(b => $"{b.Descriptor.Name}: {b.Note}"), .. peaksNote is null ? [] : new[] { peaksNote }],
             Methods = new Dictionary<string, string>
             {
                 ["percentiles"] = LatencyStatistics.PercentileDefinition,
@@ -98,6 +104,7 @@ public sealed class SweepSession
                 ["parity"] = $"relative L2 error against the reference output, tolerance {resolved.Parity.Tolerance:0.0##e0}",
                 ["speedup"] = "baseline median latency / backend median latency, same model, batch, resolution and threads; 95% interval from the round-by-round pairs of their launches (Student t on the log ratios) when there are two or more",
                 ["launches"] = $"each cell measured in {resolved.Launches} worker process(es), one per round; cell estimate: {LaunchEstimate.Method}",
+                ["roofline"] = RooflineMethod,
             },
             Configuration = ToJson(resolved),
             Shard = part,
@@ -157,7 +164,7 @@ public sealed class SweepSession
     public SweepOutcome Run(ISweepObserver observer, CancellationToken cancellation)
     {
         var context = new SweepContext(Manifest.RunId, Manifest.Machine.Hostname, Manifest.Machine.LastLevelCacheBytes,
-            Backends.ToDictionary(b => b.Descriptor.Name));
+            Backends.ToDictionary(b => b.Descriptor.Name), Manifest.MachinePeaks);
         var runner = new SweepRunner(Configuration, Folder, _launcher, context, observer);
         SweepOutcome outcome;
         using (var launches = new AppendOnlyCsv<LaunchRow>(Folder.LaunchesFile))
@@ -171,6 +178,32 @@ public sealed class SweepSession
         string cells = Path.Combine(Folder.Path, "cells");
         if (Directory.Exists(cells) && !Directory.EnumerateFileSystemEntries(cells).Any()) Directory.Delete(cells);
         return outcome;
+    }
+
+    /// <summary>How the roofline columns are computed, for the manifest's methods.</summary>
+    public const string RooflineMethod =
+        "achieved_gflops = flops / median; arithmetic_intensity = flops / (weight_bytes + activation_bytes); peak_gflops and peak_bandwidth_gbs: "
+        + "the machine's float32 FMA peak and STREAM-triad bandwidth (3 x 4 bytes x n per pass) at the cell's thread count, best of the probe's tries (machine_peaks); "
+        + "roofline_fraction = achieved_gflops / min(peak_gflops, arithmetic_intensity x peak_bandwidth_gbs)";
+
+    /// <summary>
+    /// The machine's peaks at the run's thread counts, from the per-user cache or probed now. The probe
+    /// runs here, in the parent, before the first worker starts: no timed launch can overlap it, and its
+    /// managed loops need none of the native libraries a worker loads. A failed probe does not stop the
+    /// run: its rows get empty peak columns, and the note says why.
+    /// </summary>
+    private static (MachinePeaks? Peaks, string? Note) ProbePeaks(MachineFingerprint machine, IReadOnlyList<int> threads, Action<string> status)
+    {
+        status("measuring the machine's FMA peak and memory bandwidth (cached per machine)...");
+        try
+        {
+            var cached = MachinePeaksCache.ForThisMachine(machine, threads);
+            return (cached.Peaks, cached.CacheProblem is { } problem ? $"machine peaks: {problem}" : null);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return (null, $"machine peaks: the roofline probe failed ({e.GetType().Name}: {e.Message}); peak_gflops, peak_bandwidth_gbs and roofline_fraction are empty");
+        }
     }
 
     /// <summary>

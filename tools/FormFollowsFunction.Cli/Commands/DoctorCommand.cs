@@ -22,6 +22,10 @@ internal sealed class DoctorCommand : Command<DoctorCommand.Settings>
         [CommandOption("--event <SPEC>")]
         [Description("Also probe this counter event (repeatable): raw:NAME=0xCONFIG or pmu:PMU/TERM=VALUE,.../ (docs/counters.md).")]
         public string[] Events { get; init; } = [];
+
+        [CommandOption("--reprobe")]
+        [Description("Measure the machine's FMA peak and memory bandwidth again instead of reading them from the per-user cache (docs/benchmarks.md, Roofline).")]
+        public bool Reprobe { get; init; }
     }
 
     /// <summary>
@@ -34,7 +38,7 @@ internal sealed class DoctorCommand : Command<DoctorCommand.Settings>
     {
         var extra = settings.Events.Select(CounterEvent.Parse).ToList();
 
-        var report = HardwareDiagnosis.Run(extra, Sections);
+        var report = HardwareDiagnosis.Run(extra, [new MachinePeaksDiagnosis(settings.Reprobe), .. Sections]);
         if (settings.Json)
             ConsoleOutput.Standard.Profile.Out.Writer.WriteLine(ToJson(report).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         else
