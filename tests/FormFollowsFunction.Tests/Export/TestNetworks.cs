@@ -26,6 +26,9 @@ public static class TestNetworks
             data.Add($"{CatalogPrefix}{ModelCatalog.PatternId(pattern.Name, 3, 0.5)}@32");
             data.Add($"{CatalogPrefix}{ModelCatalog.PatternId(pattern.Name, 8, 1.0)}@32");
         }
+        // Odd feature maps (14 → 7 after the first reduction) reach FactorizedReduce's padded path.
+        data.Add($"{CatalogPrefix}darts-d4-w0.5@112");
+        data.Add($"{CatalogPrefix}darts-d1-w0.25@40");
         return data;
     }
 
