@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using FormFollowsFunction.Architectures.Description;
+using FormFollowsFunction.Architectures.Specs;
 
 namespace FormFollowsFunction.Architectures.Catalog;
 
@@ -59,6 +60,7 @@ public sealed partial class ModelCatalog
     {
         if (string.IsNullOrWhiteSpace(id)) throw new UnknownModelException("empty model identifier; run 'fff list' to see the models");
         id = id.Trim();
+        if (NetworkSpecFile.Handles(id)) return NetworkSpecFile.Load(id);
         if (_references.TryGetValue(id, out var reference))
             return new ModelDefinition(reference.Name, "reference", null, null, reference.Build);
 
