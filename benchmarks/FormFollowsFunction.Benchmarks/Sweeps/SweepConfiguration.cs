@@ -24,15 +24,15 @@ public sealed record SweepConfiguration
     /// <summary>Reference networks and pattern identifiers, e.g. resnet50, residual-d8-w1.0.</summary>
     public IReadOnlyList<string> Models { get; init; } = [];
 
-    /// <summary>A folder of user models (network spec files, ONNX files) that <see cref="Models"/> may name without their path; empty for none.</summary>
-    public string ModelsDir { get; init; } = "";
-
     /// <summary>Patterns crossed with <see cref="Depths"/> and <see cref="Widths"/>.</summary>
     public IReadOnlyList<string> Patterns { get; init; } = [];
 
     public IReadOnlyList<int> Depths { get; init; } = [];
 
     public IReadOnlyList<double> Widths { get; init; } = [];
+
+    /// <summary>A folder of user models (network spec files, ONNX files) that <see cref="Models"/> may name without their path; empty for none.</summary>
+    public string ModelsDir { get; init; } = "";
 
     /// <summary>Backends to measure; those unavailable on the machine are listed at the start and skipped.</summary>
     public IReadOnlyList<string> Backends { get; init; } = [];
