@@ -238,6 +238,9 @@ public sealed class TorchNetwork : IDisposable
                     var shape = network.ShapeOf(node.Inputs[0]);
                     return x => x[0].narrow(2, crop.Top, shape.Height - crop.Top).narrow(3, crop.Left, shape.Width - crop.Left);
                 }
+                case ZeroPad2d pad:
+                    // F.pad lists the last dimension first: (left, right, top, bottom).
+                    return x => nn.functional.pad(x[0], [0, pad.Right, 0, pad.Bottom]);
                 default:
                     throw new NotSupportedException($"{network.Id}: the TorchSharp builder has no mapping for {node.Layer.Kind} layer '{name}'");
             }

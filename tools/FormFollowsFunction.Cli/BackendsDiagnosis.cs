@@ -1,5 +1,6 @@
 using FormFollowsFunction.Benchmarks.Backends;
 using FormFollowsFunction.Benchmarks.Sweeps;
+using FormFollowsFunction.Benchmarks.Worker;
 using FormFollowsFunction.Cli.Commands;
 using FormFollowsFunction.Hardware.Diagnosis;
 
@@ -12,7 +13,7 @@ internal sealed class BackendsDiagnosis : IDiagnosisSection
 
     public DiagnosisSection Collect()
     {
-        var probed = BackendsCommand.Probe(SweepPresets.Quick, BackendCatalog.All, CancellationToken.None);
+        var probed = BackendProber.ProbeInScratchFolder(WorkerLauncher.ForCurrentProgram(), BackendCatalog.All, SweepPresets.Quick.OptionsFor, CancellationToken.None);
         return new DiagnosisSection(
             Title,
             ["backend", "status", "version", "device", "reason or note"],

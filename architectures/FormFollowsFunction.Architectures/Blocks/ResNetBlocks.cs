@@ -28,38 +28,40 @@ public static class ResNetBlocks
     /// <summary>
     /// Two 3x3 convolutions with batch norm; the shortcut is the identity, or a projection
     /// (<c>downsample</c>: 1x1 convolution with the block's stride, then batch norm) when the stride
-    /// or the width changes, torchvision's option B.
+    /// or the width changes, torchvision's option B. <paramref name="activation"/> is ReLU in ResNet; spec files may choose another.
     /// </summary>
-    public static TensorRef BasicBlock(NetworkBuilder b, string scope, TensorRef x, int planes, int stride)
+    public static TensorRef BasicBlock(NetworkBuilder b, string scope, TensorRef x, int planes, int stride,
+        ActivationFunction activation = ActivationFunction.Relu)
     {
         using var _ = b.Scope(scope);
         var y = b.Conv2d("conv1", x, planes, kernel: 3, stride: stride);
         y = b.BatchNorm("bn1", y);
-        y = b.Relu("relu", y);
+        y = b.Activation("relu", y, activation);
         y = b.Conv2d("conv2", y, planes, kernel: 3);
         y = b.BatchNorm("bn2", y);
         y = b.Sum("add", y, Shortcut(b, x, planes, stride));
-        return b.Relu("relu_1", y);
+        return b.Activation("relu_1", y, activation);
     }
 
     /// <summary>
     /// ResNet v1.5 bottleneck: 1x1 reduce, 3x3 carrying the stride (torchvision puts it there, the
-    /// paper on the first 1x1), 1x1 expand by <see cref="BottleneckExpansion"/>, then the shortcut.
+    /// paper on the first 1x1), 1x1 expand by <paramref name="expansion"/> (<see cref="BottleneckExpansion"/> in ResNet), then the shortcut.
     /// </summary>
-    public static TensorRef Bottleneck(NetworkBuilder b, string scope, TensorRef x, int planes, int stride)
+    public static TensorRef Bottleneck(NetworkBuilder b, string scope, TensorRef x, int planes, int stride,
+        ActivationFunction activation = ActivationFunction.Relu, int expansion = BottleneckExpansion)
     {
         using var _ = b.Scope(scope);
-        int outChannels = planes * BottleneckExpansion;
+        int outChannels = planes * expansion;
         var y = b.Conv2d("conv1", x, planes, kernel: 1);
         y = b.BatchNorm("bn1", y);
-        y = b.Relu("relu", y);
+        y = b.Activation("relu", y, activation);
         y = b.Conv2d("conv2", y, planes, kernel: 3, stride: stride);
         y = b.BatchNorm("bn2", y);
-        y = b.Relu("relu_1", y);
+        y = b.Activation("relu_1", y, activation);
         y = b.Conv2d("conv3", y, outChannels, kernel: 1);
         y = b.BatchNorm("bn3", y);
         y = b.Sum("add", y, Shortcut(b, x, outChannels, stride));
-        return b.Relu("relu_2", y);
+        return b.Activation("relu_2", y, activation);
     }
 
     private static TensorRef Shortcut(NetworkBuilder b, TensorRef x, int outChannels, int stride)

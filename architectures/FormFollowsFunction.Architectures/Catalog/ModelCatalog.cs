@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using FormFollowsFunction.Architectures.Description;
+using FormFollowsFunction.Architectures.Specs;
 
 namespace FormFollowsFunction.Architectures.Catalog;
 
@@ -40,6 +41,19 @@ public sealed partial class ModelCatalog
         _references = references.ToDictionary(r => r.Name, StringComparer.OrdinalIgnoreCase);
     }
 
+    private ModelCatalog(ModelCatalog catalog, string modelsFolder)
+    {
+        _patterns = catalog._patterns;
+        _references = catalog._references;
+        UserModels = new UserModelFolder(modelsFolder, Resolve);
+    }
+
+    /// <summary>The folder of user models whose files <see cref="Resolve"/> also finds by name; null when none was given.</summary>
+    public UserModelFolder? UserModels { get; }
+
+    /// <summary>This catalog plus the user models of <paramref name="folder"/> (<c>--models-dir</c>); itself when the folder is empty text.</summary>
+    public ModelCatalog WithModelsFolder(string? folder) => string.IsNullOrWhiteSpace(folder) ? this : new ModelCatalog(this, folder);
+
     public IReadOnlyCollection<IArchitecturePattern> Patterns => _patterns.Values;
 
     public IReadOnlyCollection<IReferenceNetwork> References => _references.Values;
@@ -59,15 +73,17 @@ public sealed partial class ModelCatalog
     {
         if (string.IsNullOrWhiteSpace(id)) throw new UnknownModelException("empty model identifier; run 'fff list' to see the models");
         id = id.Trim();
+        if (NetworkSpecFile.Handles(id)) return NetworkSpecFile.Load(id);
         if (_references.TryGetValue(id, out var reference))
             return new ModelDefinition(reference.Name, "reference", null, null, reference.Build);
+        if (UserModels?.Find(id) is { } file) return file.Problem is { } problem ? throw new NetworkSpecException(problem) : Resolve(file.Path);
 
         var match = PatternIdSyntax().Match(id);
         if (!match.Success)
         {
             string hint = _patterns.ContainsKey(id)
                 ? $"'{id}' is a pattern: give a depth and a width, for example {PatternId(id, 8, 1.0)}"
-                : $"known reference networks: {string.Join(", ", _references.Keys)}; patterns are written PATTERN-dDEPTH-wWIDTH, for example {PatternId(_patterns.Keys.FirstOrDefault() ?? "residual", 8, 1.0)}";
+                : $"known reference networks: {string.Join(", ", _references.Keys)}{UserModelNames()}; patterns are written PATTERN-dDEPTH-wWIDTH, for example {PatternId(_patterns.Keys.FirstOrDefault() ?? "residual", 8, 1.0)}";
             throw new UnknownModelException($"unknown model '{id}'; {hint}");
         }
 
@@ -81,6 +97,10 @@ public sealed partial class ModelCatalog
         string canonical = PatternId(pattern.Name, depth, width);
         return new ModelDefinition(canonical, pattern.Name, depth, width, input => pattern.Build(canonical, depth, width, input));
     }
+
+    private string UserModelNames() => UserModels is { Files.Count: > 0 } folder
+        ? $"; user models in {folder.Path}: {string.Join(", ", folder.Files.Select(f => f.Id))}"
+        : "";
 
     [GeneratedRegex(@"^(?<pattern>[A-Za-z][A-Za-z0-9_]*)-d(?<depth>[^-]*(?:-\d+)?)-w(?<width>.+)$")]
     private static partial Regex PatternIdSyntax();

@@ -44,7 +44,7 @@ public static class LayerArithmetic
             AvgPool2d pool => (0, WindowElements(inputs[0], output, pool.Kernel, pool.Stride, pool.Padding)),
             AdaptiveAvgPool2d => (0, AdaptiveWindowElements(inputs[0], output)),
             GlobalAvgPool => (0, inputs[0].ElementCount),
-            Identity or Flatten or Concat or SpatialCrop => (0, 0),
+            Identity or Flatten or Concat or SpatialCrop or ZeroPad2d => (0, 0),
             _ => throw new NotSupportedException($"no count is defined for layer kind {layer.Kind} ({layer.GetType().Name}); add it to {nameof(LayerArithmetic)}"),
         };
     }

@@ -92,6 +92,10 @@ internal static class LayerExport
                         graph.Int64Constant($"{name}/axes", 2, 3),
                     ], output, doc);
                 break;
+            case ZeroPad2d pad:
+                // pads: [N, C, H, W begins, N, C, H, W ends].
+                graph.AddNode("Pad", name, [inputs[0], graph.Int64Constant($"{name}/pads", 0, 0, 0, 0, 0, 0, pad.Bottom, pad.Right)], output, doc);
+                break;
             default:
                 throw new NotSupportedException($"{network.Id}: the ONNX export has no mapping for {node.Layer.Kind} layer '{name}'");
         }

@@ -181,6 +181,11 @@ public static class OnnxGraphCounter
                 }
                 case "Slice":
                     return (Slice(node, x), 0);
+                case "Pad":
+                {
+                    var pads = IntegersOf(node, 1);
+                    return ([.. x.Select((d, i) => d + pads[i] + pads[i + x.Length])], 0);
+                }
                 case "ReduceMean" or "ReduceMax" or "ReduceSum" or "ReduceMin":
                 {
                     var axes = (node.Input.Count > 1 ? IntegersOf(node, 1) : Ints(node, "axes"))

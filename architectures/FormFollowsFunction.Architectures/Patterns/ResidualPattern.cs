@@ -23,5 +23,5 @@ public sealed class ResidualPattern : IArchitecturePattern
     public int ExampleDepth => 8;
 
     public Network Build(string id, int depth, double width, InputSpec input) =>
-        StagePlan.OnResNetSkeleton(id, depth, width, input, ResNetBlocks.BasicBlock);
+        StagePlan.OnResNetSkeleton(id, depth, width, input, (b, name, x, channels, stride) => ResNetBlocks.BasicBlock(b, name, x, channels, stride));
 }

@@ -68,20 +68,8 @@ public sealed class EfficientNetB0 : IReferenceNetwork
             y = ConvNormActivation.Append(b, $"block.{index++}", y, expanded, kernel: 1, activation: ActivationFunction.Silu);
         y = ConvNormActivation.Append(b, $"block.{index++}", y, expanded, kernel, stride, groups: expanded, activation: ActivationFunction.Silu);
         // torchvision sizes the squeeze from the block's input channels, not the expanded ones.
-        y = SqueezeExcitation(b, $"block.{index++}", y, squeezeChannels: Math.Max(1, x.Channels / 4));
+        y = SqueezeExcitation.Append(b, $"block.{index++}", y, squeezeChannels: Math.Max(1, x.Channels / 4), ActivationFunction.Silu);
         y = ConvNormActivation.Append(b, $"block.{index}", y, outChannels, kernel: 1, activation: null);
         return InvertedResidual.UsesResidual(x.Channels, outChannels, stride) ? b.Sum("add", y, x) : y;
-    }
-
-    /// <summary>torchvision.ops.SqueezeExcitation: global pool, 1x1 conv (with bias), SiLU, 1x1 conv (with bias), sigmoid, channel-wise scale.</summary>
-    private static TensorRef SqueezeExcitation(NetworkBuilder b, string scope, TensorRef x, int squeezeChannels)
-    {
-        using var _ = b.Scope(scope);
-        var scale = b.GlobalAvgPool("avgpool", x);
-        scale = b.Conv2d("fc1", scale, squeezeChannels, kernel: 1, padding: 0, bias: true);
-        scale = b.Activation("activation", scale, ActivationFunction.Silu);
-        scale = b.Conv2d("fc2", scale, x.Channels, kernel: 1, padding: 0, bias: true);
-        scale = b.Activation("scale_activation", scale, ActivationFunction.Sigmoid);
-        return b.Multiply("mul", x, scale);
     }
 }

@@ -115,7 +115,8 @@ internal static class SignalPropagation
                 x, linear.OutFeatures, linear.InFeatures, 1, 1, stride: double.PositiveInfinity),
             BatchNorm2d norm => Normalize(node.Name, norm, x, weights, setStatistics),
             Activation activation => EachChannel(x, c => c.Map(Function(activation.Function))),
-            Identity or SpatialCrop => x,
+            // Zero padding adds a row or column at most; its effect on the statistics is neglected.
+            Identity or SpatialCrop or ZeroPad2d => x,
             Add => inputs.Skip(1).Aggregate(x, (sum, term) => EachChannel(sum, (c, i) => Channel.Sum(c, term[i]))),
             Multiply => EachChannel(x, (c, i) => Channel.Product(c, inputs[1][i])),
             Concat => [.. inputs.SelectMany(channels => channels)],

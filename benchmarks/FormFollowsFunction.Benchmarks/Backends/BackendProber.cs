@@ -27,6 +27,24 @@ public sealed class BackendProber(WorkerLauncher launcher, string scratchFolder)
 
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(120);
 
+    /// <summary>
+    /// Probes <paramref name="backends"/> with <paramref name="launcher"/>'s workers in a scratch folder of this
+    /// process, removed afterwards: the one way every command (backends, verify, doctor) probes outside a sweep.
+    /// </summary>
+    public static IReadOnlyList<ProbedBackend> ProbeInScratchFolder(WorkerLauncher launcher, IEnumerable<BackendDescriptor> backends,
+        Func<string, BackendOptions> options, CancellationToken cancellation)
+    {
+        string scratch = Path.Combine(Path.GetTempPath(), $"fff-backends-{Environment.ProcessId}");
+        try
+        {
+            return new BackendProber(launcher, scratch).ProbeAll(backends, options, cancellation);
+        }
+        finally
+        {
+            if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
+        }
+    }
+
     public IReadOnlyList<ProbedBackend> ProbeAll(IEnumerable<BackendDescriptor> backends, Func<string, BackendOptions> options, CancellationToken cancellation) =>
         backends.AsParallel().AsOrdered().WithDegreeOfParallelism(2)
             .Select(b => Probe(b, options(b.Name), cancellation))

@@ -31,6 +31,9 @@ public sealed record SweepConfiguration
 
     public IReadOnlyList<double> Widths { get; init; } = [];
 
+    /// <summary>A folder of user models (network spec files, ONNX files) that <see cref="Models"/> may name without their path; empty for none.</summary>
+    public string ModelsDir { get; init; } = "";
+
     /// <summary>Backends to measure; those unavailable on the machine are listed at the start and skipped.</summary>
     public IReadOnlyList<string> Backends { get; init; } = [];
 

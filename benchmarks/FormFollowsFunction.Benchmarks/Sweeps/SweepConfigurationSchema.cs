@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
+using FormFollowsFunction.Architectures.Specs;
 using FormFollowsFunction.Results;
 using YamlDotNet.RepresentationModel;
 
@@ -238,21 +239,7 @@ public sealed class SweepConfigurationSchema
     }
 
     /// <summary>Edit distance with adjacent transpositions counted as one edit (optimal string alignment).</summary>
-    public static int EditDistance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
-        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
-        for (int i = 1; i <= a.Length; i++)
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
-                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
-            }
-        return d[a.Length, b.Length];
-    }
+    public static int EditDistance(string a, string b) => KeySuggestion.EditDistance(a, b);
 
     /// <summary>
     /// Finds the schema node of a dotted key path (<c>timing.max_seconds</c>,

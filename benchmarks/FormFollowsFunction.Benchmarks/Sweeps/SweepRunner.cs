@@ -211,7 +211,7 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
     {
         var request = new CellRequest
         {
-            Model = cell.Model.Id,
+            Model = cell.Model.SourceFile ?? cell.Model.Id,
             Batch = cell.Batch,
             Resolution = cell.Resolution,
             Backend = cell.Backend.Name,

@@ -57,6 +57,7 @@ public sealed class SweepSession
             throw new SweepConfigurationException(
                 $"--out '{Path.GetFullPath(runFolder)}' already exists and is not empty; continue that run with --resume, or choose a new folder");
         var machine = MachineInspector.Inspect();
+        catalog = catalog.WithModelsFolder(configuration.ModelsDir);
         var resolved = SweepConfigurationValidator.Resolve(configuration, catalog, machine.PhysicalCores);
         CounterSelection.Resolve(resolved.Counters);
         var part = shard?.Assign(SweepPlan.Whole(resolved, catalog));

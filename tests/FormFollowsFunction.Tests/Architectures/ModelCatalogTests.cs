@@ -68,24 +68,22 @@ public sealed class ModelCatalogTests
     }
 
     [Fact]
-    public void Darts_odd_sizes_are_explained_with_the_nearest_resolutions_that_work()
+    public void Even_size_requirements_are_explained_with_the_nearest_resolutions_that_work()
     {
-        // stem output 50 → 25 is odd where FactorizedReduce needs an even size: 200 fails although smaller inputs work.
-        var model = Catalog.Resolve("darts");
-        var e = Assert.Throws<InputResolutionException>(() => model.Build(new InputSpec(Resolution: 200)));
-        Assert.Null(e.Minimum);
-        int below = Assert.IsType<int>(e.NearestBelow);
-        int above = Assert.IsType<int>(e.NearestAbove);
-        Assert.InRange(below, 1, 199);
-        Assert.InRange(above, 201, 400);
-        model.Build(new InputSpec(Resolution: below));
-        model.Build(new InputSpec(Resolution: above));
-        for (int r = below + 1; r < above; r++)
+        // Two unpadded stride-2 paths, one shifted by a pixel (FactorizedReduce without the pad): odd sizes fail.
+        var model = new ModelDefinition("unpadded-reduce", "test", null, null, input =>
         {
-            int resolution = r;
-            Assert.Throws<InputResolutionException>(() => model.Build(new InputSpec(Resolution: resolution)));
-        }
-        Assert.Contains($"the nearest resolutions that work are {below} and {above}", e.Message);
+            var b = new NetworkBuilder("unpadded-reduce", input.Shape);
+            var even = b.Conv2d("conv_1", b.Input, 4, kernel: 1, stride: 2, padding: 0);
+            var odd = b.Conv2d("conv_2", b.Add("crop", new SpatialCrop(1, 1), b.Input), 4, kernel: 1, stride: 2, padding: 0);
+            return b.Build(b.Concat("cat", even, odd));
+        });
+        var e = Assert.Throws<InputResolutionException>(() => model.Build(new InputSpec(Resolution: 201)));
+        Assert.Null(e.Minimum);
+        Assert.Equal(200, e.NearestBelow);
+        Assert.Equal(202, e.NearestAbove);
+        Assert.Contains("the nearest resolutions that work are 200 and 202", e.Message);
+        model.Build(new InputSpec(Resolution: 200));
     }
 
     [Fact]

@@ -136,7 +136,7 @@ public sealed class ExportAndVerifyCommandTests : IDisposable
     public void A_missing_onnx_file_is_a_one_line_error_naming_the_file()
     {
         string path = Path.Combine(_folder, "absent.onnx");
-        var e = Assert.Throws<FileNotFoundException>(() => OnnxRuntimeCpuSession.Load(path, TensorShape.Nchw(1, 3, 32, 32)));
+        var e = Assert.Throws<FileNotFoundException>(() => ExportedModelCheck.Require(path, TensorShape.Nchw(1, 3, 32, 32)));
         Assert.Contains(path, e.Message);
         Assert.Contains("fff export", e.Message);
     }
@@ -146,7 +146,7 @@ public sealed class ExportAndVerifyCommandTests : IDisposable
     {
         string path = Path.Combine(_folder, "corrupt.onnx");
         File.WriteAllBytes(path, [0x08, 0x07, 0xFF, 0xFF, 0xFF, 0x12, 0x34]);
-        var e = Assert.Throws<UserInputException>(() => OnnxRuntimeCpuSession.Load(path, TensorShape.Nchw(1, 3, 32, 32)));
+        var e = Assert.Throws<UserInputException>(() => ExportedModelCheck.Require(path, TensorShape.Nchw(1, 3, 32, 32)));
         Assert.Contains("cannot load", e.Message);
         Assert.Contains("fff export", e.Message);
     }

@@ -2,7 +2,9 @@ using FormFollowsFunction.Architectures.Onnx;
 using FormFollowsFunction.Architectures.Torch;
 using FormFollowsFunction.Architectures.Verification;
 using FormFollowsFunction.Architectures.Weights;
-using FormFollowsFunction.Cli.Verification;
+using FormFollowsFunction.Benchmarks.Backends;
+using FormFollowsFunction.Benchmarks.Backends.OnnxRuntime;
+using FormFollowsFunction.Tests.Support;
 using Xunit.Abstractions;
 
 namespace FormFollowsFunction.Tests.Export;
@@ -23,8 +25,15 @@ public sealed class OnnxRuntimeParityTests(ITestOutputHelper output)
         var weights = NetworkWeights.Initialize(network, seed: 7);
         var input = ModelInput.Create(network.InputShape, seed: 11);
 
-        using var session = OnnxRuntimeCpuSession.Load(OnnxExporter.Export(network, weights), network.InputShape, threads: 1);
-        float[] onnx = session.Run(input);
+        // The sweep's own ONNX Runtime code, on the file the exporter writes.
+        float[] onnx;
+        using (var folder = new TemporaryFolder())
+        {
+            string path = folder.Combine("model.onnx");
+            OnnxExporter.ExportToFile(network, weights, path);
+            using var loaded = new OrtBackend(BackendCatalog.OrtCpu, BackendOptions.None).Load(new ModelArtifacts(network, null, path, input), threads: 1);
+            onnx = loaded.RunAndFetchOutput();
+        }
         float[] torch;
         using (var reference = TorchNetwork.Build(network, weights))
             torch = reference.Run(input);

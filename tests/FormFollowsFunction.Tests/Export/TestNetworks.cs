@@ -1,5 +1,6 @@
 using FormFollowsFunction.Architectures.Catalog;
 using FormFollowsFunction.Architectures.Description;
+using FormFollowsFunction.Benchmarks.Sweeps;
 
 namespace FormFollowsFunction.Tests.Export;
 
@@ -26,6 +27,12 @@ public static class TestNetworks
             data.Add($"{CatalogPrefix}{ModelCatalog.PatternId(pattern.Name, 3, 0.5)}@32");
             data.Add($"{CatalogPrefix}{ModelCatalog.PatternId(pattern.Name, 8, 1.0)}@32");
         }
+        // Odd feature maps (14 → 7 after the first reduction) reach FactorizedReduce's padded path.
+        data.Add($"{CatalogPrefix}darts-d4-w0.5@112");
+        data.Add($"{CatalogPrefix}darts-d1-w0.25@40");
+        // A genotype from a spec file, not from C# (docs/spec-files.md), at an odd-map resolution too.
+        data.Add($"{CatalogPrefix}{Path.Combine(SourceTree.Root()!, "docs", "examples", "specs", "pcdarts.yaml")}@64");
+        data.Add($"{CatalogPrefix}{Path.Combine(SourceTree.Root()!, "docs", "examples", "specs", "pcdarts.yaml")}@88");
         return data;
     }
 

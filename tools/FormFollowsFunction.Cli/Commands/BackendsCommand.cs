@@ -25,7 +25,7 @@ internal sealed class BackendsCommand : Command<BackendsCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         var configuration = settings.Config is null ? SweepPresets.Quick : SweepConfigurationFile.Load(settings.Config);
-        var probed = Probe(configuration, BackendCatalog.All, cancellation);
+        var probed = BackendProber.ProbeInScratchFolder(WorkerLauncher.ForCurrentProgram(), BackendCatalog.All, configuration.OptionsFor, cancellation);
         if (settings.Json)
         {
             var entries = probed.Select(b => new
@@ -62,19 +62,5 @@ internal sealed class BackendsCommand : Command<BackendsCommand.Settings>
         }
         ConsoleOutput.Standard.Write(table);
         return 0;
-    }
-
-    internal static IReadOnlyList<ProbedBackend> Probe(SweepConfiguration configuration, IEnumerable<BackendDescriptor> backends, CancellationToken cancellation)
-    {
-        string scratch = Path.Combine(Path.GetTempPath(), $"fff-backends-{Environment.ProcessId}");
-        try
-        {
-            return new BackendProber(WorkerLauncher.ForCurrentProgram(), scratch)
-                .ProbeAll(backends, configuration.OptionsFor, cancellation);
-        }
-        finally
-        {
-            if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
-        }
     }
 }

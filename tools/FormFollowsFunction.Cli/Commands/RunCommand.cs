@@ -40,9 +40,14 @@ internal sealed class RunCommand : Command<RunCommand.Settings>
         public string? Config { get; init; }
 
         [CommandOption("--models <LIST>")]
-        [Description("Reference networks and pattern identifiers, comma-separated (resnet50,residual-d8-w1.0). Alone, replaces the preset's pattern grid.")]
+        [Description("Reference networks, pattern identifiers and user model files (net.yaml, see docs/spec-files.md), comma-separated (resnet50,residual-d8-w1.0). Alone, replaces the preset's pattern grid.")]
         [SweepKey("models")]
         public string? Models { get; init; }
+
+        [CommandOption("--models-dir <DIR>")]
+        [Description("A folder of user models (.yaml/.yml spec files, .onnx files) that --models may name without their path; 'fff list --models-dir DIR' shows them.")]
+        [SweepKey("models_dir")]
+        public string? ModelsDir { get; init; }
 
         [CommandOption("--patterns <LIST>")]
         [Description("Patterns to cross with --depths and --widths: plain, residual, dwbottleneck, darts.")]

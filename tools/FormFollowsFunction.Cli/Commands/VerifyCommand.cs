@@ -4,8 +4,11 @@ using System.Globalization;
 using FormFollowsFunction.Architectures.Catalog;
 using FormFollowsFunction.Architectures.Onnx;
 using FormFollowsFunction.Architectures.Torch;
+using FormFollowsFunction.Architectures.Description;
 using FormFollowsFunction.Benchmarks.Backends;
+using FormFollowsFunction.Benchmarks.Backends.OnnxRuntime;
 using FormFollowsFunction.Benchmarks.Sweeps;
+using FormFollowsFunction.Benchmarks.Worker;
 using FormFollowsFunction.Architectures.Verification;
 using FormFollowsFunction.Architectures.Weights;
 using FormFollowsFunction.Cli.Verification;
@@ -79,7 +82,7 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
             OneDnnIsa.LimitTo(setting);
             return;
         }
-        var probed = BackendsCommand.Probe(SweepPresets.Quick, [BackendCatalog.TorchCpu], cancellation).Single();
+        var probed = BackendProber.ProbeInScratchFolder(WorkerLauncher.ForCurrentProgram(), [BackendCatalog.TorchCpu], SweepPresets.Quick.OptionsFor, cancellation).Single();
         if (probed.OneDnnMaxIsa is { } isa)
         {
             OneDnnIsa.LimitTo(isa);
@@ -102,17 +105,15 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
         var torchTime = clock.Elapsed;
 
         clock.Restart();
-        float[] onnx;
-        using (var session = settings.OnnxFile is { } path
-                   ? OnnxRuntimeCpuSession.Load(path, network.InputShape, settings.Threads, expectedModel: model.Id, expectedSeed: settings.Seed)
-                   : OnnxRuntimeCpuSession.Load(OnnxExporter.Export(network, weights), network.InputShape, settings.Threads))
-            onnx = session.Run(input);
+        float[] onnx = settings.OnnxFile is { } path
+            ? RunOnnxRuntimeCpu(network, path, input, settings.Threads, expected: (model.Id, settings.Seed))
+            : RunExported(network, weights, input, settings.Threads);
         var onnxTime = clock.Elapsed;
 
         var difference = OutputComparison.Compare(onnx, reference);
         progress.Profile.Out.Writer.WriteLine(FormattableString.Invariant(
             $"{model.Id}: TorchSharp build and run {torchTime.TotalSeconds:F2} s ({OneDnnIsa.Variable}={OneDnnIsa.Current ?? "unset"}), ONNX Runtime CPU load and run {onnxTime.TotalSeconds:F2} s"));
-        string what = settings.OnnxFile is null ? "ONNX Runtime CPU (exported in memory)" : $"ONNX Runtime CPU ({settings.OnnxFile})";
+        string what = settings.OnnxFile is null ? "ONNX Runtime CPU (freshly exported)" : $"ONNX Runtime CPU ({settings.OnnxFile})";
         output.Profile.Out.Writer.WriteLine(FormattableString.Invariant(
             $"{model.Id} {network.InputShape} seed {settings.Seed}: relative L2 error {difference.RelativeL2Error:E2}, max abs error {difference.MaxAbsoluteError:E2} over {reference.Length} outputs, {what} vs TorchSharp"));
 
@@ -128,5 +129,30 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
             return OutputsDiffer;
         }
         return 0;
+    }
+
+    /// <summary>Runs a model just exported, from a temporary file (the backends load files), through <see cref="RunOnnxRuntimeCpu"/>.</summary>
+    private static float[] RunExported(Network network, NetworkWeights weights, float[] input, int threads)
+    {
+        var folder = Directory.CreateTempSubdirectory("fff-verify-");
+        try
+        {
+            string path = Path.Combine(folder.FullName, "model.onnx");
+            OnnxExporter.ExportToFile(network, weights, path);
+            return RunOnnxRuntimeCpu(network, path, input, threads, expected: null);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>The file on ONNX Runtime CPU through the sweep's own backend code (<see cref="OrtBackend"/>), after checking it is the model meant.</summary>
+    internal static float[] RunOnnxRuntimeCpu(Network network, string path, float[] input, int threads, (string Model, int Seed)? expected)
+    {
+        ExportedModelCheck.Require(path, network.InputShape, expected?.Model, expected?.Seed);
+        var backend = new OrtBackend(BackendCatalog.OrtCpu, BackendOptions.None);
+        using var loaded = backend.Load(new ModelArtifacts(network, null, path, input), threads);
+        return loaded.RunAndFetchOutput();
     }
 }

@@ -36,7 +36,9 @@ public static class DartsOperations
     /// <summary>
     /// Halves the resolution without losing every other pixel: ReLU, then two 1x1 stride-2
     /// convolutions to half the channels each, the second on the input shifted by one pixel
-    /// (<c>x[:, :, 1:, 1:]</c>), concatenated and batch-normalised. Needs an even input size, as the code does.
+    /// (<c>x[:, :, 1:, 1:]</c>), concatenated and batch-normalised. The code needs an even input size; on an
+    /// odd one the shifted path is padded with a zero row or column at the bottom or right (<c>pad</c>), as
+    /// DARTS ports do, so that both paths give ceil(size / 2). Even sizes get no pad node: their network is unchanged.
     /// </summary>
     public static TensorRef FactorizedReduce(NetworkBuilder b, string scope, TensorRef x, int outChannels)
     {
@@ -45,6 +47,8 @@ public static class DartsOperations
         x = b.Relu("relu", x);
         var even = b.Conv2d("conv_1", x, outChannels / 2, kernel: 1, stride: 2, padding: 0);
         var shifted = b.Add("crop", new SpatialCrop(1, 1), x);
+        int bottom = x.Shape.Height % 2, right = x.Shape.Width % 2;
+        if (bottom + right > 0) shifted = b.Add("pad", new ZeroPad2d(bottom, right), shifted);
         var odd = b.Conv2d("conv_2", shifted, outChannels / 2, kernel: 1, stride: 2, padding: 0);
         var both = b.Concat("cat", even, odd);
         return b.BatchNorm("bn", both);
