@@ -1,3 +1,4 @@
+using FormFollowsFunction.Architectures.Onnx.Import;
 using FormFollowsFunction.Benchmarks.Backends;
 using FormFollowsFunction.Benchmarks.Timing;
 
@@ -23,6 +24,12 @@ public sealed record SweepConfiguration
 
     /// <summary>Reference networks and pattern identifiers, e.g. resnet50, residual-d8-w1.0.</summary>
     public IReadOnlyList<string> Models { get; init; } = [];
+
+    /// <summary>
+    /// Input shape (for example 1x3x48x192) that fixes the dynamic dimensions of every ONNX file in <see cref="Models"/>
+    /// not written with its own (<c>net.onnx@1x3x640x640</c>); empty when the files' inputs are static.
+    /// </summary>
+    public string InputShape { get; init; } = "";
 
     /// <summary>Patterns crossed with <see cref="Depths"/> and <see cref="Widths"/>.</summary>
     public IReadOnlyList<string> Patterns { get; init; } = [];
@@ -83,7 +90,10 @@ public sealed record SweepConfiguration
     /// <summary>Every model identifier the sweep covers: the listed models, then the pattern grid.</summary>
     public IEnumerable<string> ModelIdentifiers()
     {
-        foreach (var model in Models) yield return model;
+        foreach (var model in Models)
+            yield return InputShape.Length > 0 && model.Trim().EndsWith(OnnxUserModel.Extension, StringComparison.OrdinalIgnoreCase)
+                ? OnnxUserModel.Identifier(model.Trim(), OnnxUserModel.ParseShape(InputShape))
+                : model;
         foreach (var pattern in Patterns)
             foreach (var depth in Depths)
                 foreach (var width in Widths)

@@ -40,9 +40,14 @@ internal sealed class RunCommand : Command<RunCommand.Settings>
         public string? Config { get; init; }
 
         [CommandOption("--models <LIST>")]
-        [Description("Reference networks and pattern identifiers, comma-separated (resnet50,residual-d8-w1.0). Alone, replaces the preset's pattern grid.")]
+        [Description("Reference networks, pattern identifiers and ONNX files, comma-separated (resnet50,residual-d8-w1.0,net.onnx). Alone, replaces the preset's pattern grid.")]
         [SweepKey("models")]
         public string? Models { get; init; }
+
+        [CommandOption("--input-shape <SHAPE>")]
+        [Description("Input shape such as 1x3x48x192 for the ONNX files in --models: fixes their dynamic dimensions (static ones must agree).")]
+        [SweepKey("input_shape")]
+        public string? InputShape { get; init; }
 
         [CommandOption("--patterns <LIST>")]
         [Description("Patterns to cross with --depths and --widths: plain, residual, dwbottleneck, darts.")]

@@ -166,4 +166,4 @@ internal sealed record ConstantValue(int[] Dims, double[] Data, bool IsFloat)
 }
 
 /// <summary>A model file the importer cannot take, with a one-line reason that says what to do.</summary>
-public sealed class OnnxImportException(string message) : Exception(message);
+public sealed class OnnxImportException(string message) : Description.NetworkDefinitionException(message);
