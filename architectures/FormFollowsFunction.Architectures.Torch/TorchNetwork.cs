@@ -266,6 +266,8 @@ public sealed class TorchNetwork : IDisposable
                         BinaryOperator.Div => x => x[0].div(x[1]),
                         BinaryOperator.Pow => x => x[0].pow(x[1]),
                         BinaryOperator.PRelu => x => where(x[0].ge(0), x[0], x[0].mul(x[1])),
+                        BinaryOperator.Max => x => x[0].maximum(x[1]),
+                        BinaryOperator.Min => x => x[0].minimum(x[1]),
                         _ => throw new NotSupportedException($"no TorchSharp operation for {b.Operator}"),
                     };
                 case Pointwise p:

@@ -8,7 +8,7 @@ namespace FormFollowsFunction.Architectures.Description;
 // and its torch operation in TorchNetwork, one case each.
 
 /// <summary>Element-wise binary operators with NumPy (ONNX multidirectional) broadcasting.</summary>
-public enum BinaryOperator { Add, Sub, Mul, Div, Pow, PRelu }
+public enum BinaryOperator { Add, Sub, Mul, Div, Pow, PRelu, Max, Min }
 
 /// <summary>A binary element-wise operation whose inputs broadcast against each other (ONNX <c>Add</c>, <c>Mul</c>, <c>PRelu</c>, ...).</summary>
 public sealed record Broadcast(BinaryOperator Operator) : Layer

@@ -1,4 +1,3 @@
-using FormFollowsFunction.Architectures.Onnx.Import;
 using FormFollowsFunction.Architectures.Onnx;
 using FormFollowsFunction.Benchmarks.Backends;
 using FormFollowsFunction.Benchmarks.Timing;
@@ -106,8 +105,6 @@ public sealed class ResultRowAssembler(SweepContext context, SweepConfiguration 
         return row;
     }
 
-    private static bool IsOnnxFile(SweepCell cell) => cell.Model.SourceFile is { } file && OnnxUserModel.Names(file);
-
     /// <summary>The columns every row of the cell shares: identity, run, machine, counts, working-set ratios, backend as probed.</summary>
     private ResultRow Describe(SweepCell cell, ModelFileSidecar model)
     {
@@ -118,9 +115,8 @@ public sealed class ResultRowAssembler(SweepContext context, SweepConfiguration 
             Model = cell.Model.Id,
             Backend = cell.Backend.Name,
             Threads = cell.Threads,
-            // An ONNX file's input shape is fixed by the file or --input-shape, not by the sweep's grid.
-            Batch = IsOnnxFile(cell) ? model.Batch : cell.Batch,
-            Resolution = IsOnnxFile(cell) ? model.Resolution : cell.Resolution,
+            Batch = cell.Batch,
+            Resolution = cell.Resolution,
             Pattern = cell.Model.Family,
             Depth = cell.Model.Depth,
             Width = cell.Model.Width,

@@ -87,13 +87,16 @@ public sealed record SweepConfiguration
     public BackendOptions OptionsFor(string backend) =>
         BackendOptions.TryGetValue(backend, out var options) ? options : FormFollowsFunction.Benchmarks.Backends.BackendOptions.None;
 
+    /// <summary>An entry of <see cref="Models"/> as the catalog resolves it: an ONNX file gets <see cref="InputShape"/> unless it names its own.</summary>
+    public string ModelIdentifier(string model) =>
+        InputShape.Length > 0 && model.Trim().EndsWith(OnnxUserModel.Extension, StringComparison.OrdinalIgnoreCase)
+            ? OnnxUserModel.Identifier(model.Trim(), OnnxUserModel.ParseShape(InputShape))
+            : model;
+
     /// <summary>Every model identifier the sweep covers: the listed models, then the pattern grid.</summary>
     public IEnumerable<string> ModelIdentifiers()
     {
-        foreach (var model in Models)
-            yield return InputShape.Length > 0 && model.Trim().EndsWith(OnnxUserModel.Extension, StringComparison.OrdinalIgnoreCase)
-                ? OnnxUserModel.Identifier(model.Trim(), OnnxUserModel.ParseShape(InputShape))
-                : model;
+        foreach (var model in Models) yield return ModelIdentifier(model);
         foreach (var pattern in Patterns)
             foreach (var depth in Depths)
                 foreach (var width in Widths)

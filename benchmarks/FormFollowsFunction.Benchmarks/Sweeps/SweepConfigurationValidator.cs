@@ -72,7 +72,8 @@ public static class SweepConfigurationValidator
         return configuration with
         {
             Threads = configuration.Threads.Count > 0 ? configuration.Threads : [Math.Max(1, physicalCores)],
-            Models = [.. configuration.Models.Select(m => catalog.Resolve(m).Id).Distinct()],
+            // A user's file is kept by its full path (with its input shape), so that a resume or a worker finds it from any folder.
+            Models = [.. configuration.Models.Select(m => catalog.Resolve(configuration.ModelIdentifier(m)).ResolvableId).Distinct()],
             Backends = [.. configuration.Backends.Select(b => BackendCatalog.Get(b).Name).Distinct()],
             Depths = [.. configuration.Depths.Distinct()],
             Widths = [.. configuration.Widths.Distinct()],

@@ -111,7 +111,7 @@ internal sealed class DescribeCommand : Command<DescribeCommand.Settings>
     private static Table Totals(NetworkCounts counts, InputSpec input)
     {
         var table = new Table().Border(TableBorder.Simple)
-            .Title($"totals at {input.Resolution}x{input.Resolution}, batch {input.Batch}, {counts.Layers.Length} layers")
+            .Title($"totals at {counts.InputShape} (input), batch {counts.InputShape.Batch}, {counts.Layers.Length} layers")
             .AddColumn(new TableColumn("count").NoWrap())
             .AddColumn(new TableColumn("value").RightAligned().NoWrap())
             .AddColumn(new TableColumn("exact").RightAligned().NoWrap());

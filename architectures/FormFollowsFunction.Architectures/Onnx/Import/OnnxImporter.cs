@@ -27,11 +27,11 @@ public static class OnnxImporter
         "Reciprocal", "Relu", "LeakyRelu", "PRelu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Erf", "Gelu",
         "Softmax", "MaxPool", "AveragePool", "GlobalAveragePool", "ReduceMean", "Resize", "Upsample", "Pad", "Concat",
         "Split", "Slice", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Shape", "Gather", "Cast", "Constant",
-        "ConstantOfShape", "Identity", "Dropout", "LayerNormalization", "Expand");
+        "ConstantOfShape", "Identity", "Dropout", "LayerNormalization", "Expand", "Max", "Min");
 
     /// <summary>Operators accepted only where they compute shapes (all inputs known at import), as exporters emit them around Reshape.</summary>
     public static readonly ImmutableSortedSet<string> ShapeOnlyOperators = ImmutableSortedSet.Create(StringComparer.Ordinal,
-        "Equal", "Where", "Range", "ReduceProd", "Floor", "Ceil", "Neg", "Less", "Greater", "Not", "Min", "Max", "Size");
+        "Equal", "Where", "Range", "ReduceProd", "Floor", "Ceil", "Neg", "Less", "Greater", "Not", "Size");
 
     /// <summary>Operator types of <paramref name="model"/>'s graph that are in neither set, sorted.</summary>
     public static IReadOnlyList<string> UnsupportedOperators(ModelProto model) =>
@@ -84,6 +84,7 @@ public static class OnnxImporter
         private readonly Dictionary<string, float[]> _weights = [];
         private readonly HashSet<string> _usedNames = [Network.InputName];
         private NetworkBuilder _builder = null!;
+        private NodeProto? _current;
 
         public (Network, Dictionary<string, float[]>, string) Run(TensorShape? given)
         {
@@ -102,13 +103,14 @@ public static class OnnxImporter
             {
                 try
                 {
+                    _current = node;
                     Node(node);
                 }
                 catch (ShapeMismatchException e)
                 {
                     throw new OnnxImportException($"{file}: {node.OpType} node '{node.Name}': {e.Message}");
                 }
-                catch (NetworkDefinitionException e)
+                catch (NetworkDefinitionException e) when (e is not OnnxImportException)
                 {
                     throw new OnnxImportException($"{file}: {node.OpType} node '{node.Name}': {e.Message}");
                 }
@@ -173,6 +175,9 @@ public static class OnnxImporter
 
         private TensorRef Add(string onnxName, Layer layer, params TensorRef[] inputs)
         {
+            // Layers are named after their ONNX node (its name, else its first output), as exporters name them.
+            if (_current is { Name.Length: > 0, Output.Count: 1 } && onnxName.StartsWith(_current.Output[0], StringComparison.Ordinal))
+                onnxName = _current.Name + onnxName[_current.Output[0].Length..];
             string name = UniqueName(onnxName);
             return _builder.Add(name, layer, inputs);
         }
@@ -424,6 +429,8 @@ public static class OnnxImporter
                 case "Gemm": Gemm(node); break;
                 case "MatMul": Output(node, Add(name, new MatMul(), Tensor(node, 0), Tensor(node, 1))); break;
                 case "Add" or "Sub" or "Mul" or "Div" or "Pow" or "PRelu": Binary(node); break;
+                case "Max" or "Min" when node.Input.Count == 2: Binary(node); break;
+                case "Max" or "Min" when node.Input.Count == 1: Output(node, Add(name, new DescriptionIdentity(), Tensor(node, 0))); break;
                 case "Relu": Output(node, Add(name, new Description.Activation(ActivationFunction.Relu), Tensor(node, 0))); break;
                 case "Sigmoid": Output(node, Add(name, new Description.Activation(ActivationFunction.Sigmoid), Tensor(node, 0))); break;
                 case "Clip":

@@ -63,8 +63,21 @@ public static class OnnxUserModel
             ? import.Value
             : throw new ArgumentException($"{model.Id} is not an imported ONNX file");
 
+    /// <summary>
+    /// For an ONNX file's model: the batch (first input dimension) and the "resolution" its rows carry, the input's
+    /// height for an NCHW input and its last dimension otherwise; null for every other model.
+    /// </summary>
+    public static (int Batch, int Resolution)? InputSize(ModelDefinition model)
+    {
+        if (model.SourceFile is not { } file || !Names(file) || model.Identifier is not { } identifier) return null;
+        var shape = InputShape(file, identifier.Length > file.Length ? ParseShape(identifier[(file.Length + 1)..]) : null);
+        return (shape.Dimensions[0], shape.Rank == 4 ? shape.Dimensions[2] : shape.Dimensions[^1]);
+    }
+
     /// <summary>Refuses early what no backend can run: a dynamic input without a shape, a non-float32 input, several inputs.</summary>
-    private static void CheckInput(string path, TensorShape? shape)
+    private static void CheckInput(string path, TensorShape? shape) => InputShape(path, shape);
+
+    private static TensorShape InputShape(string path, TensorShape? shape)
     {
         var graph = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph;
         var initializers = graph.Initializer.Select(i => i.Name).ToHashSet();
@@ -82,5 +95,12 @@ public static class OnnxUserModel
             string example = string.Join('x', dims.Select((d, i) => d.DimValue > 0 ? d.DimValue : i == 0 ? 1 : 224));
             throw new OnnxImportException($"{file}: input '{inputs[0].Name}' has dynamic dimensions ({written}); fix them with --input-shape {example} (or input_shape: in YAML)");
         }
+        if (shape is null) return TensorShape.Of([.. dims.Select(d => (int)d.DimValue)]);
+        if (shape.Rank != dims.Count)
+            throw new OnnxImportException($"{file}: input '{inputs[0].Name}' has rank {dims.Count}; the input shape {shape} has rank {shape.Rank}");
+        for (int i = 0; i < dims.Count; i++)
+            if (dims[i].DimValue > 0 && dims[i].DimValue != shape.Dimensions[i])
+                throw new OnnxImportException($"{file}: input '{inputs[0].Name}' has {dims[i].DimValue} in static dimension {i}; the input shape {shape} has {shape.Dimensions[i]}");
+        return shape;
     }
 }
