@@ -275,6 +275,7 @@ public sealed class TorchNetwork : IDisposable
                     {
                         PointwiseOperator.Sqrt => x => x[0].sqrt(),
                         PointwiseOperator.Reciprocal => x => x[0].reciprocal(),
+                        PointwiseOperator.Log => x => x[0].log(),
                         PointwiseOperator.Tanh => x => x[0].tanh(),
                         PointwiseOperator.Erf => x => x[0].erf(),
                         PointwiseOperator.Gelu => x => nn.functional.gelu(x[0]),
@@ -294,11 +295,13 @@ public sealed class TorchNetwork : IDisposable
                     long[] shape = [.. norm.Normalized.Dimensions.Select(d => (long)d)];
                     return x => nn.functional.layer_norm(x[0], shape, weight, bias, norm.Epsilon);
                 }
-                case ReduceMean reduce:
+                case Reduction reduce:
                 {
                     long[] axes = [.. reduce.Axes.Select(a => (long)a)];
                     long[] result = [.. node.OutputShape.Dimensions.Select(d => (long)d)];
-                    return x => x[0].mean(axes, reduce.KeepDims).reshape(result);
+                    return reduce.Function == ReduceFunction.Mean
+                        ? x => x[0].mean(axes, reduce.KeepDims).reshape(result)
+                        : x => x[0].amax(axes, reduce.KeepDims).reshape(result);
                 }
                 case Resize2d resize:
                 {

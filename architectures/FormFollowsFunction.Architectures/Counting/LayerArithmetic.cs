@@ -17,7 +17,7 @@ namespace FormFollowsFunction.Architectures.Counting;
 /// <item>Layers of imported model files: matrix products count as MACs (output elements · inner size, products of
 /// two activations included) and transposed convolutions as input elements · out/groups · kh · kw; broadcast
 /// binary operations 1 per output element (PRelu 2), the pointwise functions as <see cref="FlopsPerElement(PointwiseOperator)"/>
-/// says, softmax 5 per element (max, subtract, exp, sum, divide), layer norm 7 (6 without bias), reduce-mean 1 per input
+/// says, softmax 5 per element (max, subtract, exp, sum, divide), layer norm 7 (6 without bias), reduce-mean and reduce-max 1 per input
 /// element, bilinear resizing 9 per output element (three interpolations of 3), and nothing for nearest resizing,
 /// constants, transposes, reshapes, expands, pads, slices and gathers.</item>
 /// </list>
@@ -39,7 +39,7 @@ public static class LayerArithmetic
     {
         PointwiseOperator.Sqrt or PointwiseOperator.Reciprocal => 1,
         PointwiseOperator.LeakyRelu or PointwiseOperator.Clip => 2,
-        PointwiseOperator.Tanh or PointwiseOperator.Erf or PointwiseOperator.HardSigmoid => 4,
+        PointwiseOperator.Tanh or PointwiseOperator.Erf or PointwiseOperator.Log or PointwiseOperator.HardSigmoid => 4,
         PointwiseOperator.HardSwish => 5,
         PointwiseOperator.Gelu or PointwiseOperator.GeluTanh => 8,
         _ => throw new NotSupportedException($"no FLOP count is defined for {function}"),
@@ -68,7 +68,7 @@ public static class LayerArithmetic
             Pointwise p => (0, FlopsPerElement(p.Operator) * outputs),
             Softmax => (0, 5 * outputs),
             LayerNorm norm => (0, (norm.HasBias ? 7 : 6) * outputs),
-            ReduceMean => (0, inputs[0].ElementCount),
+            Reduction => (0, inputs[0].ElementCount),
             Resize2d resize => (0, resize.Mode == ResizeMode.Nearest ? 0 : 9 * outputs),
             ConstantTensor or Transpose or Reshape or Expand or Pad or Slice or ConcatAxis or Select => (0, 0),
             _ => throw new NotSupportedException($"no count is defined for layer kind {layer.Kind} ({layer.GetType().Name}); add it to {nameof(LayerArithmetic)}"),

@@ -40,6 +40,8 @@ public enum PointwiseOperator
 {
     Sqrt,
     Reciprocal,
+    /// <summary>Natural logarithm.</summary>
+    Log,
     Tanh,
     Erf,
     /// <summary>x·Φ(x), exact (ONNX Gelu, approximate="none").</summary>
@@ -171,10 +173,13 @@ public sealed record LayerNorm(TensorShape Normalized, double Epsilon, bool HasB
     }
 }
 
-/// <summary>Mean over some axes (ONNX <c>ReduceMean</c>).</summary>
-public sealed record ReduceMean(ImmutableArray<int> Axes, bool KeepDims) : Layer
+/// <summary>What <see cref="Reduction"/> computes over its axes.</summary>
+public enum ReduceFunction { Mean, Max }
+
+/// <summary>Mean or maximum over some axes (ONNX <c>ReduceMean</c>, <c>ReduceMax</c>).</summary>
+public sealed record Reduction(ReduceFunction Function, ImmutableArray<int> Axes, bool KeepDims) : Layer
 {
-    public override string Kind => "ReduceMean";
+    public override string Kind => $"Reduce{Function}";
 
     public override TensorShape InferShape(IReadOnlyList<TensorShape> inputs)
     {
@@ -184,9 +189,9 @@ public sealed record ReduceMean(ImmutableArray<int> Axes, bool KeepDims) : Layer
         return kept.Length == 0 ? TensorShape.Of(1) : TensorShape.Of(kept);
     }
 
-    public bool Equals(ReduceMean? other) => other is not null && KeepDims == other.KeepDims && Axes.SequenceEqual(other.Axes);
+    public bool Equals(Reduction? other) => other is not null && Function == other.Function && KeepDims == other.KeepDims && Axes.SequenceEqual(other.Axes);
 
-    public override int GetHashCode() => HashCode.Combine(KeepDims, Axes.Length);
+    public override int GetHashCode() => HashCode.Combine(Function, KeepDims, Axes.Length);
 }
 
 /// <summary>How <see cref="Resize2d"/> interpolates.</summary>

@@ -56,7 +56,13 @@ internal sealed class DescribeCommand : Command<DescribeCommand.Settings>
             : settings.Model;
         if (settings.InputShape is not null && !OnnxUserModel.Names(settings.Model))
             throw new UserInputException($"--input-shape applies to ONNX files; for {settings.Model} use --resolution and --batch");
-        var counts = NetworkCounter.Count(Build(ModelCatalog.Default.Resolve(model), input));
+        var definition = ModelCatalog.Default.Resolve(model);
+        var counts = NetworkCounter.Count(Build(definition, input));
+        if (definition.SourceFile is { } file && OnnxUserModel.Names(file) && !settings.Json)
+        {
+            var imported = OnnxUserModel.Imported(definition);
+            ConsoleOutput.Standard.MarkupLine(Markup.Escape($"{file}: made by {imported.Producer}, opset {imported.Opset}, SHA-256 {imported.Sha256}"));
+        }
         if (settings.Json)
         {
             ConsoleOutput.Standard.Profile.Out.Writer.WriteLine(ModelDescription.From(counts, input).ToJson());

@@ -27,7 +27,7 @@ public static class OnnxImporter
         "Reciprocal", "Relu", "LeakyRelu", "PRelu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Erf", "Gelu",
         "Softmax", "MaxPool", "AveragePool", "GlobalAveragePool", "ReduceMean", "Resize", "Upsample", "Pad", "Concat",
         "Split", "Slice", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Shape", "Gather", "Cast", "Constant",
-        "ConstantOfShape", "Identity", "Dropout", "LayerNormalization", "Expand", "Max", "Min");
+        "ConstantOfShape", "Identity", "Dropout", "LayerNormalization", "Expand", "Max", "Min", "Log", "ReduceMax");
 
     /// <summary>Operators accepted only where they compute shapes (all inputs known at import), as exporters emit them around Reshape.</summary>
     public static readonly ImmutableSortedSet<string> ShapeOnlyOperators = ImmutableSortedSet.Create(StringComparer.Ordinal,
@@ -433,6 +433,15 @@ public static class OnnxImporter
                 case "Max" or "Min" when node.Input.Count == 1: Output(node, Add(name, new DescriptionIdentity(), Tensor(node, 0))); break;
                 case "Relu": Output(node, Add(name, new Description.Activation(ActivationFunction.Relu), Tensor(node, 0))); break;
                 case "Sigmoid": Output(node, Add(name, new Description.Activation(ActivationFunction.Sigmoid), Tensor(node, 0))); break;
+                case "Clip" when opset >= 11 && !node.Input.Skip(1).All(IsConstant):
+                {
+                    // Bounds computed from the data (a spectrogram's floor below its maximum): max(x, lo), then min(., hi).
+                    var clipped = Tensor(node, 0);
+                    if (Has(node, 1)) clipped = Add(name + (Has(node, 2) ? "_min" : ""), new Broadcast(BinaryOperator.Max), clipped, Tensor(node, 1));
+                    if (Has(node, 2)) clipped = Add(name, new Broadcast(BinaryOperator.Min), clipped, Tensor(node, 2));
+                    Output(node, clipped);
+                    break;
+                }
                 case "Clip":
                 {
                     double min = opset < 11 ? Float(node, "min", float.MinValue) : OptionalConstant(node, 1)?.Data[0] ?? double.NegativeInfinity;
@@ -449,6 +458,7 @@ public static class OnnxImporter
                 case "Tanh": Unary(node, PointwiseOperator.Tanh); break;
                 case "Erf": Unary(node, PointwiseOperator.Erf); break;
                 case "Sqrt": Unary(node, PointwiseOperator.Sqrt); break;
+                case "Log": Unary(node, PointwiseOperator.Log); break;
                 case "Reciprocal": Unary(node, PointwiseOperator.Reciprocal); break;
                 case "Gelu": Unary(node, Text(node, "approximate", "none") == "tanh" ? PointwiseOperator.GeluTanh : PointwiseOperator.Gelu); break;
                 case "Softmax": SoftmaxNode(node); break;
@@ -460,13 +470,14 @@ public static class OnnxImporter
                     Output(node, Add(name, new GlobalAvgPool(), x));
                     break;
                 }
-                case "ReduceMean":
+                case "ReduceMean" or "ReduceMax":
                 {
                     var x = Tensor(node, 0);
+                    var function = node.OpType == "ReduceMean" ? ReduceFunction.Mean : ReduceFunction.Max;
                     var raw = opset >= 18 ? OptionalConstant(node, 1)?.Longs : Ints(node, "axes");
                     var axes = (raw is null || raw.Length == 0 ? Enumerable.Range(0, x.Shape.Rank) : raw.Select(a => Axis(a, x.Shape.Rank))).Order().ToImmutableArray();
                     bool keep = Int(node, "keepdims", 1) == 1;
-                    Layer layer = keep && x.Shape.IsFeatureMap && axes.SequenceEqual([2, 3]) ? new GlobalAvgPool() : new ReduceMean(axes, keep);
+                    Layer layer = function == ReduceFunction.Mean && keep && x.Shape.IsFeatureMap && axes.SequenceEqual([2, 3]) ? new GlobalAvgPool() : new Reduction(function, axes, keep);
                     Output(node, Add(name, layer, x));
                     break;
                 }
@@ -609,6 +620,26 @@ public static class OnnxImporter
         {
             var x = Tensor(node, 0);
             var weight = Constant(node, 1);
+            if (weight.Rank == 3 && x.Shape.Rank == 3)
+            {
+                // A 1-D convolution (an STFT written as Conv1d, a temporal convolution) is a 2-D one over a height of 1.
+                var (n, c, length) = (x.Shape.Dimensions[0], x.Shape.Dimensions[1], x.Shape.Dimensions[2]);
+                var image = Add(node.Output[0] + "_2d", new Reshape(TensorShape.Of(n, c, 1, length)), x);
+                long[] Widen(string attribute, long fill) => Ints(node, attribute) is { Length: 1 } v ? [fill, v[0]] : [fill, 1];
+                var pads = Ints(node, "pads") is { Length: 2 } p ? new long[] { 0, p[0], 0, p[1] } : [0, 0, 0, 0];
+                var (padded, padding1d) = SplitPadding(node, image, ((int)pads[0], (int)pads[1], (int)pads[2], (int)pads[3]), 0);
+                if (Text(node, "auto_pad", "NOTSET") != "NOTSET") throw Refuse(node, "auto_pad on a 1-D convolution is not supported; export with explicit pads");
+                var kernel1d = new Size2d(1, weight.Dims[2]);
+                var stride1d = new Size2d(1, (int)Widen("strides", 1)[1]);
+                var dilation1d = new Size2d(1, (int)Widen("dilations", 1)[1]);
+                var bias1d = OptionalConstant(node, 2);
+                var conv1d = Add(node.Output[0] + "_conv", new Conv2d(c, weight.Dims[0], kernel1d, stride1d, padding1d, dilation1d, (int)Int(node, "group", 1), bias1d is not null), padded);
+                Weights(conv1d, ("weight", weight.Reshaped([weight.Dims[0], weight.Dims[1], 1, weight.Dims[2]])));
+                if (bias1d is not null) Weights(conv1d, ("bias", bias1d));
+                var o = conv1d.Shape;
+                Output(node, Add(node.Output[0], new Reshape(TensorShape.Of(o.Batch, o.Channels, o.Width)), conv1d));
+                return;
+            }
             if (weight.Rank != 4 || !x.Shape.IsFeatureMap) throw Refuse(node, $"only 2-D convolutions are supported (weight [{string.Join(',', weight.Dims)}])");
             var kernel = new Size2d(weight.Dims[2], weight.Dims[3]);
             var (stride, dilation) = (Pair(Ints(node, "strides"), 1), Pair(Ints(node, "dilations"), 1));
