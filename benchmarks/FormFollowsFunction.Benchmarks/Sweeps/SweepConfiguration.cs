@@ -25,18 +25,18 @@ public sealed record SweepConfiguration
     /// <summary>Reference networks and pattern identifiers, e.g. resnet50, residual-d8-w1.0.</summary>
     public IReadOnlyList<string> Models { get; init; } = [];
 
-    /// <summary>
-    /// Input shape (for example 1x3x48x192) that fixes the dynamic dimensions of every ONNX file in <see cref="Models"/>
-    /// not written with its own (<c>net.onnx@1x3x640x640</c>); empty when the files' inputs are static.
-    /// </summary>
-    public string InputShape { get; init; } = "";
-
     /// <summary>Patterns crossed with <see cref="Depths"/> and <see cref="Widths"/>.</summary>
     public IReadOnlyList<string> Patterns { get; init; } = [];
 
     public IReadOnlyList<int> Depths { get; init; } = [];
 
     public IReadOnlyList<double> Widths { get; init; } = [];
+
+    /// <summary>
+    /// Input shape (for example 1x3x48x192) that fixes the dynamic dimensions of every ONNX file in <see cref="Models"/>
+    /// not written with its own (<c>net.onnx@1x3x640x640</c>); empty when the files' inputs are static.
+    /// </summary>
+    public string InputShape { get; init; } = "";
 
     /// <summary>Backends to measure; those unavailable on the machine are listed at the start and skipped.</summary>
     public IReadOnlyList<string> Backends { get; init; } = [];
