@@ -241,6 +241,114 @@ public sealed class TorchNetwork : IDisposable
                 case ZeroPad2d pad:
                     // F.pad lists the last dimension first: (left, right, top, bottom).
                     return x => nn.functional.pad(x[0], [0, pad.Right, 0, pad.Bottom]);
+                // Layers of imported model files (Description/TensorLayers.cs).
+                case ConstantTensor:
+                {
+                    var value = Buffer(name, weights.Tensor($"{name}.value"));
+                    // A new handle each run, so that freeing it after its last use never frees the buffer.
+                    return _ => value.alias();
+                }
+                case MatMul:
+                    return x => x[0].matmul(x[1]);
+                case ConvTranspose2d t:
+                {
+                    var conv = Register(name, nn.ConvTranspose2d(t.InChannels, t.OutChannels, (t.Kernel.Height, t.Kernel.Width),
+                        stride: (t.Stride.Height, t.Stride.Width), padding: (t.Padding.Height, t.Padding.Width),
+                        output_padding: (t.OutputPadding.Height, t.OutputPadding.Width), dilation: (t.Dilation.Height, t.Dilation.Width),
+                        groups: t.Groups, bias: t.HasBias));
+                    Load(conv.weight!, weights.Tensor($"{name}.weight"));
+                    if (t.HasBias) Load(conv.bias!, weights.Tensor($"{name}.bias"));
+                    return x => conv.call(x[0]);
+                }
+                case Broadcast b:
+                    return b.Operator switch
+                    {
+                        BinaryOperator.Add => x => x[0].add(x[1]),
+                        BinaryOperator.Sub => x => x[0].sub(x[1]),
+                        BinaryOperator.Mul => x => x[0].mul(x[1]),
+                        BinaryOperator.Div => x => x[0].div(x[1]),
+                        BinaryOperator.Pow => x => x[0].pow(x[1]),
+                        BinaryOperator.PRelu => x => where(x[0].ge(0), x[0], x[0].mul(x[1])),
+                        BinaryOperator.Max => x => x[0].maximum(x[1]),
+                        BinaryOperator.Min => x => x[0].minimum(x[1]),
+                        _ => throw new NotSupportedException($"no TorchSharp operation for {b.Operator}"),
+                    };
+                case Pointwise p:
+                    return p.Operator switch
+                    {
+                        PointwiseOperator.Sqrt => x => x[0].sqrt(),
+                        PointwiseOperator.Reciprocal => x => x[0].reciprocal(),
+                        PointwiseOperator.Log => x => x[0].log(),
+                        PointwiseOperator.Tanh => x => x[0].tanh(),
+                        PointwiseOperator.Erf => x => x[0].erf(),
+                        PointwiseOperator.Gelu => x => nn.functional.gelu(x[0]),
+                        PointwiseOperator.GeluTanh => x => x[0].mul(0.5).mul(x[0].add(x[0].pow(3).mul(0.044715)).mul(Math.Sqrt(2 / Math.PI)).tanh().add(1)),
+                        PointwiseOperator.HardSigmoid => x => x[0].mul(p.A).add(p.B).clamp(0, 1),
+                        PointwiseOperator.HardSwish => x => nn.functional.hardswish(x[0]),
+                        PointwiseOperator.LeakyRelu => x => nn.functional.leaky_relu(x[0], p.A),
+                        PointwiseOperator.Clip => x => x[0].clamp(double.IsNegativeInfinity(p.A) ? null : p.A, double.IsPositiveInfinity(p.B) ? null : p.B),
+                        _ => throw new NotSupportedException($"no TorchSharp operation for {p.Operator}"),
+                    };
+                case Softmax softmax:
+                    return x => x[0].softmax(softmax.Axis);
+                case LayerNorm norm:
+                {
+                    var weight = Buffer($"{name}.weight", weights.Tensor($"{name}.weight"));
+                    var bias = norm.HasBias ? Buffer($"{name}.bias", weights.Tensor($"{name}.bias")) : null;
+                    long[] shape = [.. norm.Normalized.Dimensions.Select(d => (long)d)];
+                    return x => nn.functional.layer_norm(x[0], shape, weight, bias, norm.Epsilon);
+                }
+                case Reduction reduce:
+                {
+                    long[] axes = [.. reduce.Axes.Select(a => (long)a)];
+                    long[] result = [.. node.OutputShape.Dimensions.Select(d => (long)d)];
+                    return reduce.Function == ReduceFunction.Mean
+                        ? x => x[0].mean(axes, reduce.KeepDims).reshape(result)
+                        : x => x[0].amax(axes, reduce.KeepDims).reshape(result);
+                }
+                case Resize2d resize:
+                {
+                    long[] size = [resize.OutputSize.Height, resize.OutputSize.Width];
+                    return resize.Mode switch
+                    {
+                        ResizeMode.Nearest => x => nn.functional.interpolate(x[0], size, mode: InterpolationMode.Nearest),
+                        ResizeMode.Bilinear => x => nn.functional.interpolate(x[0], size, mode: InterpolationMode.Bilinear, align_corners: false),
+                        _ => x => nn.functional.interpolate(x[0], size, mode: InterpolationMode.Bilinear, align_corners: true),
+                    };
+                }
+                case Pad pad:
+                {
+                    int rank = pad.Pads.Length / 2;
+                    // torch lists (begin, end) pairs from the last axis backwards; reflect and edge pad the spatial axes only.
+                    int axes = pad.Mode == PadMode.Constant ? rank : 2;
+                    long[] pairs = [.. Enumerable.Range(0, axes).SelectMany(k => new long[] { pad.Pads[rank - 1 - k], pad.Pads[2 * rank - 1 - k] })];
+                    var mode = pad.Mode switch { PadMode.Reflect => PaddingModes.Reflect, PadMode.Edge => PaddingModes.Replicate, _ => PaddingModes.Constant };
+                    return x => nn.functional.pad(x[0], pairs, mode, pad.Value);
+                }
+                case Slice slice:
+                    return x => x[0].slice(slice.Axis, slice.Start, slice.End, slice.Step);
+                case ConcatAxis concat:
+                    return x => cat(x, concat.Axis);
+                case Select select:
+                {
+                    long[] result = [.. node.OutputShape.Dimensions.Select(d => (long)d)];
+                    return x => x[0].select(select.Axis, select.Index).reshape(result);
+                }
+                case Transpose transpose:
+                {
+                    long[] permutation = [.. transpose.Permutation.Select(p => (long)p)];
+                    return x => x[0].permute(permutation).contiguous();
+                }
+                case Reshape reshape:
+                {
+                    long[] shape = [.. reshape.Target.Dimensions.Select(d => (long)d)];
+                    return x => x[0].reshape(shape);
+                }
+                case Expand expand:
+                {
+                    long[] shape = [.. expand.Target.Dimensions.Select(d => (long)d)];
+                    return x => x[0].expand(shape).contiguous();
+                }
                 default:
                     throw new NotSupportedException($"{network.Id}: the TorchSharp builder has no mapping for {node.Layer.Kind} layer '{name}'");
             }
@@ -250,6 +358,15 @@ public sealed class TorchNetwork : IDisposable
         {
             register_module(node.Replace('.', '_'), module);
             return module;
+        }
+
+        /// <summary>A constant of the module (a buffer, owned and freed with it) holding <paramref name="source"/>'s values.</summary>
+        private Tensor Buffer(string node, WeightTensor source)
+        {
+            var value = zeros([.. source.Shape.Dimensions.Select(d => (long)d)], ScalarType.Float32);
+            source.RawData.Span.CopyTo(value.bytes);
+            register_buffer(node.Replace('.', '_'), value);
+            return value;
         }
 
         /// <summary>Copies the weight's bytes straight into the tensor's native storage (same float32 layout).</summary>

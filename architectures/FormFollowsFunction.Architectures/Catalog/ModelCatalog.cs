@@ -2,13 +2,28 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using FormFollowsFunction.Architectures.Description;
 using FormFollowsFunction.Architectures.Specs;
+using FormFollowsFunction.Architectures.Onnx.Import;
+using FormFollowsFunction.Architectures.Weights;
 
 namespace FormFollowsFunction.Architectures.Catalog;
 
 /// <summary>A model the suite can build: a reference network or a pattern at a depth and width.</summary>
 /// <param name="SourceFile">For a user model, the file it comes from (an ONNX file or a network spec file); null for catalog models.</param>
-public sealed record ModelDefinition(string Id, string Family, int? Depth, double? Width, Func<InputSpec, Network> Builder, string? SourceFile = null)
+/// <param name="Identifier">What <see cref="ModelCatalog.Resolve"/> takes to find this model again in another process
+/// (an ONNX file's full path and input shape); null when it is <see cref="Id"/>.</param>
+/// <param name="FileWeights">For a model file that brings its own weights: them, for the network its builder made; null when weights are drawn from a seed.</param>
+public sealed record ModelDefinition(string Id, string Family, int? Depth, double? Width, Func<InputSpec, Network> Builder, string? SourceFile = null,
+    string? Identifier = null, Func<Network, NetworkWeights>? FileWeights = null)
 {
+    /// <summary>
+    /// The identifier a worker process resolves: <see cref="Identifier"/>, else a user model's <see cref="SourceFile"/>
+    /// (found without the models folder), else <see cref="Id"/>.
+    /// </summary>
+    public string ResolvableId => Identifier ?? SourceFile ?? Id;
+
+    /// <summary>The weights every backend runs with: the file's own, or drawn from <paramref name="seed"/>.</summary>
+    public NetworkWeights Weights(Network network, int seed) => FileWeights?.Invoke(network) ?? NetworkWeights.Initialize(network, seed);
+
     /// <summary>The <see cref="Family"/> of every user model (an ONNX file or a spec file); reports group them as "user networks".</summary>
     public const string UserFamily = "user";
 
@@ -74,6 +89,7 @@ public sealed partial class ModelCatalog
         if (string.IsNullOrWhiteSpace(id)) throw new UnknownModelException("empty model identifier; run 'fff list' to see the models");
         id = id.Trim();
         if (NetworkSpecFile.Handles(id)) return NetworkSpecFile.Load(id);
+        if (OnnxUserModel.Names(id)) return OnnxUserModel.Resolve(id);
         if (_references.TryGetValue(id, out var reference))
             return new ModelDefinition(reference.Name, "reference", null, null, reference.Build);
         if (UserModels?.Find(id) is { } file) return file.Problem is { } problem ? throw new NetworkSpecException(problem) : Resolve(file.Path);

@@ -40,7 +40,7 @@ public static class ResolutionRequirement
         {
             return model.Builder(input);
         }
-        catch (NetworkDefinitionException e) when (e is not InputResolutionException
+        catch (NetworkDefinitionException e) when (e is not InputResolutionException && !model.IsUser
                                                    && input is { Resolution: > 0, Batch: > 0, Classes: > 0, Channels: > 0 })
         {
             var explained = Explain(model, input, e);

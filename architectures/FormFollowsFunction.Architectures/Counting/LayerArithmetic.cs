@@ -14,6 +14,12 @@ namespace FormFollowsFunction.Architectures.Counting;
 /// products (1), max pool (window elements - 1 per output), average pools (window elements per output:
 /// the adds and one divide), and nothing for identity, flatten, crop and concatenation.
 /// Pooling windows count only the real inputs they cover, not padding.</item>
+/// <item>Layers of imported model files: matrix products count as MACs (output elements · inner size, products of
+/// two activations included) and transposed convolutions as input elements · out/groups · kh · kw; broadcast
+/// binary operations 1 per output element (PRelu 2), the pointwise functions as <see cref="FlopsPerElement(PointwiseOperator)"/>
+/// says, softmax 5 per element (max, subtract, exp, sum, divide), layer norm 7 (6 without bias), reduce-mean and reduce-max 1 per input
+/// element, bilinear resizing 9 per output element (three interpolations of 3), and nothing for nearest resizing,
+/// constants, transposes, reshapes, expands, pads, slices and gathers.</item>
 /// </list>
 /// </summary>
 public static class LayerArithmetic
@@ -26,6 +32,17 @@ public static class LayerArithmetic
         ActivationFunction.Sigmoid => 4,
         ActivationFunction.Silu => 5,
         _ => throw new NotSupportedException($"no FLOP count is defined for activation {function}"),
+    };
+
+    /// <summary>FLOPs one output element of an imported model's pointwise function costs.</summary>
+    public static int FlopsPerElement(PointwiseOperator function) => function switch
+    {
+        PointwiseOperator.Sqrt or PointwiseOperator.Reciprocal => 1,
+        PointwiseOperator.LeakyRelu or PointwiseOperator.Clip => 2,
+        PointwiseOperator.Tanh or PointwiseOperator.Erf or PointwiseOperator.Log or PointwiseOperator.HardSigmoid => 4,
+        PointwiseOperator.HardSwish => 5,
+        PointwiseOperator.Gelu or PointwiseOperator.GeluTanh => 8,
+        _ => throw new NotSupportedException($"no FLOP count is defined for {function}"),
     };
 
     /// <summary>MACs and the FLOPs that are not part of a MAC, for one node.</summary>
@@ -45,6 +62,15 @@ public static class LayerArithmetic
             AdaptiveAvgPool2d => (0, AdaptiveWindowElements(inputs[0], output)),
             GlobalAvgPool => (0, inputs[0].ElementCount),
             Identity or Flatten or Concat or SpatialCrop or ZeroPad2d => (0, 0),
+            MatMul => (outputs * MatMul.Inner(inputs[0]), 0),
+            ConvTranspose2d t => (inputs[0].ElementCount * (t.OutChannels / t.Groups) * t.Kernel.Height * t.Kernel.Width, t.HasBias ? outputs : 0),
+            Broadcast b => (0, (b.Operator == BinaryOperator.PRelu ? 2 : 1) * outputs),
+            Pointwise p => (0, FlopsPerElement(p.Operator) * outputs),
+            Softmax => (0, 5 * outputs),
+            LayerNorm norm => (0, (norm.HasBias ? 7 : 6) * outputs),
+            Reduction => (0, inputs[0].ElementCount),
+            Resize2d resize => (0, resize.Mode == ResizeMode.Nearest ? 0 : 9 * outputs),
+            ConstantTensor or Transpose or Reshape or Expand or Pad or Slice or ConcatAxis or Select => (0, 0),
             _ => throw new NotSupportedException($"no count is defined for layer kind {layer.Kind} ({layer.GetType().Name}); add it to {nameof(LayerArithmetic)}"),
         };
     }

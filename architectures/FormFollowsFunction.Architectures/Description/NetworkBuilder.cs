@@ -13,9 +13,14 @@ public sealed class NetworkBuilder
     private readonly Dictionary<string, TensorShape> _shapes = [];
     private readonly Stack<string> _scopes = new();
 
-    public NetworkBuilder(string networkId, TensorShape inputShape)
+    public NetworkBuilder(string networkId, TensorShape inputShape) : this(networkId, inputShape, anyRank: false)
     {
-        if (!inputShape.IsFeatureMap || inputShape.Dimensions.Any(d => d <= 0))
+    }
+
+    /// <param name="anyRank">Accept an input of any rank (imported model files); generators always give NCHW.</param>
+    internal NetworkBuilder(string networkId, TensorShape inputShape, bool anyRank)
+    {
+        if ((!anyRank && !inputShape.IsFeatureMap) || inputShape.Dimensions.Any(d => d <= 0))
             throw new NetworkDefinitionException($"{networkId}: input shape must be a positive NCHW shape, got {inputShape}");
         NetworkId = networkId;
         Input = new TensorRef(Network.InputName, inputShape);
@@ -39,7 +44,7 @@ public sealed class NetworkBuilder
         string fullName = _scopes.Count == 0 ? name : $"{string.Join('.', _scopes.Reverse())}.{name}";
         if (string.IsNullOrWhiteSpace(name)) throw Fail(fullName, layer, "a node needs a name");
         if (_shapes.ContainsKey(fullName)) throw Fail(fullName, layer, "a node of that name already exists");
-        if (inputs.Length == 0) throw Fail(fullName, layer, "a layer needs at least one input");
+        if (inputs.Length == 0 && layer.Arity != 0) throw Fail(fullName, layer, "a layer needs at least one input");
         if (layer.Arity is int arity ? inputs.Length != arity : inputs.Length < 2)
             throw Fail(fullName, layer, $"takes {(layer.Arity?.ToString() ?? "two or more")} inputs, got {inputs.Length}");
         foreach (var input in inputs)

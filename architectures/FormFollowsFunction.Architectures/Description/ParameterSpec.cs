@@ -14,6 +14,8 @@ public enum ParameterRole
     RunningMean,
     /// <summary>Batch normalisation running variance: a buffer, not a trainable parameter.</summary>
     RunningVariance,
+    /// <summary>A helper constant of an imported model file (a scalar such as hard-swish's 3 or 6): neither weight nor buffer.</summary>
+    Constant,
 }
 
 /// <summary>
@@ -23,7 +25,7 @@ public enum ParameterRole
 public sealed record ParameterSpec(string Name, TensorShape Shape, ParameterRole Role)
 {
     /// <summary>True for what PyTorch calls parameters; running statistics are buffers.</summary>
-    public bool IsTrainable => Role is not (ParameterRole.RunningMean or ParameterRole.RunningVariance);
+    public bool IsTrainable => Role is not (ParameterRole.RunningMean or ParameterRole.RunningVariance or ParameterRole.Constant);
 
     public long ElementCount => Shape.ElementCount;
 }

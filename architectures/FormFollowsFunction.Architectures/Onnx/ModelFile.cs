@@ -53,6 +53,27 @@ public sealed record ModelFileSidecar(
 public sealed record ModelFile(string OnnxPath, string SidecarPath, ModelFileSidecar Sidecar, NetworkCounts Counts, TimeSpan WeightsTime, TimeSpan ExportTime)
 {
     /// <summary>
+    /// The sidecar of a user's ONNX file, which is measured as it is (never re-exported): its full path, its
+    /// SHA-256 and producer, and the counts of its imported description. Batch and resolution are the input's
+    /// (resolution is its height; 0 for an input that is not NCHW); the seed is only that of the input tensor.
+    /// </summary>
+    public static ModelFileSidecar Describe(ModelDefinition model, int seed)
+    {
+        var imported = Import.OnnxUserModel.Imported(model);
+        var network = imported.Network;
+        var counts = NetworkCounter.Count(network);
+        return new ModelFileSidecar(
+            Model: model.Id, Family: model.Family, Depth: null, Width: null,
+            OnnxFile: model.SourceFile!, Resolution: network.InputShape.IsFeatureMap ? network.InputShape.Height : 0,
+            Batch: network.InputShape.Batch, Seed: seed, Opset: (int)imported.Opset, Sha256: imported.Sha256,
+            FileBytes: new FileInfo(model.SourceFile!).Length,
+            Params: counts.Parameters, Macs: counts.Macs, Flops: counts.Flops, WeightBytes: counts.WeightBytes,
+            ActivationBytes: counts.ActivationBytes, PeakActivationBytes: counts.PeakActivationBytes,
+            OnnxRecountParams: counts.Parameters, OnnxRecountMacs: counts.Macs,
+            Producer: imported.Producer, Weights: "the file's own");
+    }
+
+    /// <summary>
     /// Builds <paramref name="model"/> for <paramref name="input"/>, draws its weights from
     /// <paramref name="seed"/>, and writes <c>folder/stem.onnx</c> and <c>folder/stem.json</c>. The
     /// description's counts are checked against a recount from the ONNX graph itself: a disagreement

@@ -121,6 +121,24 @@ public sealed class NetworkWeights
 
     internal Span<float> Writable(string name) => Tensor(name).Writable;
 
+    /// <summary>
+    /// Weights given rather than drawn: the tensors of an imported model file, one per parameter of
+    /// <paramref name="network"/>, named as <see cref="Network.Parameters"/> names them. <see cref="Seed"/> is -1.
+    /// </summary>
+    internal static NetworkWeights FromValues(Network network, IReadOnlyDictionary<string, float[]> values)
+    {
+        var tensors = network.Parameters.Select(p =>
+        {
+            var tensor = new WeightTensor(p.Name, p.Spec.Shape, p.Spec.Role);
+            var source = values.TryGetValue(p.Name, out var v) ? v : throw new ArgumentException($"no values given for '{p.Name}'");
+            if (source.Length != tensor.Writable.Length)
+                throw new ArgumentException($"'{p.Name}' has {source.Length} values; its shape {p.Spec.Shape} needs {tensor.Writable.Length}");
+            source.CopyTo(tensor.Writable);
+            return tensor;
+        }).ToArray();
+        return new NetworkWeights(network.Id, -1, tensors);
+    }
+
     private static void DrawRandomTensors(Network network, NetworkWeights weights)
     {
         var work = new List<(WeightTensor Tensor, ulong Key, float Bound, int Start, int Length)>();

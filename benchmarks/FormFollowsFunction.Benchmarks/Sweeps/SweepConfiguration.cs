@@ -1,3 +1,4 @@
+using FormFollowsFunction.Architectures.Onnx.Import;
 using FormFollowsFunction.Benchmarks.Backends;
 using FormFollowsFunction.Benchmarks.Timing;
 
@@ -33,6 +34,12 @@ public sealed record SweepConfiguration
 
     /// <summary>A folder of user models (network spec files, ONNX files) that <see cref="Models"/> may name without their path; empty for none.</summary>
     public string ModelsDir { get; init; } = "";
+
+    /// <summary>
+    /// Input shape (for example 1x3x48x192) that fixes the dynamic dimensions of every ONNX file in <see cref="Models"/>
+    /// not written with its own (<c>net.onnx@1x3x640x640</c>); empty when the files' inputs are static.
+    /// </summary>
+    public string InputShape { get; init; } = "";
 
     /// <summary>Backends to measure; those unavailable on the machine are listed at the start and skipped.</summary>
     public IReadOnlyList<string> Backends { get; init; } = [];
@@ -83,10 +90,16 @@ public sealed record SweepConfiguration
     public BackendOptions OptionsFor(string backend) =>
         BackendOptions.TryGetValue(backend, out var options) ? options : FormFollowsFunction.Benchmarks.Backends.BackendOptions.None;
 
+    /// <summary>An entry of <see cref="Models"/> as the catalog resolves it: an ONNX file gets <see cref="InputShape"/> unless it names its own.</summary>
+    public string ModelIdentifier(string model) =>
+        InputShape.Length > 0 && model.Trim().EndsWith(OnnxUserModel.Extension, StringComparison.OrdinalIgnoreCase)
+            ? OnnxUserModel.Identifier(model.Trim(), OnnxUserModel.ParseShape(InputShape))
+            : model;
+
     /// <summary>Every model identifier the sweep covers: the listed models, then the pattern grid.</summary>
     public IEnumerable<string> ModelIdentifiers()
     {
-        foreach (var model in Models) yield return model;
+        foreach (var model in Models) yield return ModelIdentifier(model);
         foreach (var pattern in Patterns)
             foreach (var depth in Depths)
                 foreach (var width in Widths)

@@ -72,8 +72,8 @@ public static class SweepConfigurationValidator
         return configuration with
         {
             Threads = configuration.Threads.Count > 0 ? configuration.Threads : [Math.Max(1, physicalCores)],
-            // A user model travels as its file, which the worker process resolves without the models folder.
-            Models = [.. configuration.Models.Select(m => catalog.Resolve(m) is var d && d.SourceFile is { } file ? file : d.Id).Distinct()],
+            // A user model travels as its file (an ONNX file with its input shape), which a resume or a worker resolves from any folder, without the models folder.
+            Models = [.. configuration.Models.Select(m => catalog.Resolve(configuration.ModelIdentifier(m)).ResolvableId).Distinct()],
             Backends = [.. configuration.Backends.Select(b => BackendCatalog.Get(b).Name).Distinct()],
             Depths = [.. configuration.Depths.Distinct()],
             Widths = [.. configuration.Widths.Distinct()],

@@ -1,3 +1,4 @@
+using FormFollowsFunction.Architectures.Onnx.Import;
 using FormFollowsFunction.Architectures.Catalog;
 using FormFollowsFunction.Benchmarks.Backends;
 using FormFollowsFunction.Results;
@@ -52,8 +53,11 @@ public sealed record SweepPlan(IReadOnlyList<ModelGroup> Groups, IReadOnlyList<P
         foreach (var id in configuration.ModelIdentifiers().Distinct())
         {
             var model = catalog.Resolve(id);
-            foreach (var batch in configuration.Batch)
-                foreach (var resolution in configuration.Resolution)
+            // An ONNX file's input shape is fixed by the file or its input shape, not by the sweep's batch and resolution grid.
+            var sizes = OnnxUserModel.InputSize(model) is { } fixedSize
+                ? [fixedSize]
+                : configuration.Batch.SelectMany(b => configuration.Resolution.Select(r => (Batch: b, Resolution: r))).ToList();
+            foreach (var (batch, resolution) in sizes)
                 {
                     var cells = ordered
                         .SelectMany(backend => configuration.Threads.Order().Select(threads => new SweepCell(model, backend, threads, batch, resolution)))

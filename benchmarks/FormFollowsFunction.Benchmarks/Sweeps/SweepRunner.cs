@@ -1,3 +1,4 @@
+using FormFollowsFunction.Architectures.Onnx.Import;
 using FormFollowsFunction.Architectures.Catalog;
 using FormFollowsFunction.Architectures.Onnx;
 using FormFollowsFunction.Benchmarks.Backends;
@@ -134,6 +135,8 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
     /// <summary>Exports the group's ONNX file, or reuses the one an interrupted run already wrote.</summary>
     private ModelFileSidecar PrepareModel(ModelGroup group)
     {
+        // A user's ONNX file is measured itself, never a re-export.
+        if (group.Model.SourceFile is { } source && OnnxUserModel.Names(source)) return ModelFile.Describe(group.Model, configuration.Seed);
         string sidecarPath = Path.Combine(folder.ModelsFolder, group.Name + ".json");
         string onnxPath = Path.Combine(folder.ModelsFolder, group.Name + ".onnx");
         if (File.Exists(sidecarPath) && File.Exists(onnxPath))
@@ -211,7 +214,7 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
     {
         var request = new CellRequest
         {
-            Model = cell.Model.SourceFile ?? cell.Model.Id,
+            Model = cell.Model.ResolvableId,
             Batch = cell.Batch,
             Resolution = cell.Resolution,
             Backend = cell.Backend.Name,

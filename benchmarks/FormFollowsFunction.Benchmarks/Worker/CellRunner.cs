@@ -60,9 +60,10 @@ public sealed class CellRunner(ModelCatalog catalog)
         }
         if (backend is Backends.OnnxRuntime.OrtBackend ort) result.GraphOptimization = ort.GraphOptimizationLevel;
 
-        var network = catalog.Resolve(request.Model).Build(new InputSpec(request.Resolution, request.Batch));
+        var definition = catalog.Resolve(request.Model);
+        var network = definition.Build(new InputSpec(request.Resolution, request.Batch));
         var input = ModelInput.Create(network.InputShape, request.Seed);
-        var weights = descriptor.Engine == InferenceEngine.TorchSharp ? NetworkWeights.Initialize(network, request.Seed) : null;
+        var weights = descriptor.Engine == InferenceEngine.TorchSharp ? definition.Weights(network, request.Seed) : null;
         var artifacts = new ModelArtifacts(network, weights, request.OnnxPath, input);
 
         var clock = Stopwatch.StartNew();

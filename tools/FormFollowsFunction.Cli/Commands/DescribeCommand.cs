@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using FormFollowsFunction.Architectures.Catalog;
 using FormFollowsFunction.Architectures.Counting;
+using FormFollowsFunction.Architectures.Onnx.Import;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -12,7 +13,7 @@ internal sealed class DescribeCommand : Command<DescribeCommand.Settings>
     internal sealed class Settings : CommandSettings
     {
         [CommandArgument(0, "<MODEL>")]
-        [Description("Model identifier: a reference network (resnet50) or PATTERN-dDEPTH-wWIDTH (residual-d8-w1.0). 'fff list' shows them.")]
+        [Description("Model identifier: a reference network (resnet50), PATTERN-dDEPTH-wWIDTH (residual-d8-w1.0) or an ONNX file (net.onnx). 'fff list' shows them.")]
         public string Model { get; init; } = "";
 
         [CommandOption("--resolution <PIXELS>")]
@@ -30,6 +31,10 @@ internal sealed class DescribeCommand : Command<DescribeCommand.Settings>
         [DefaultValue(1000)]
         public int Classes { get; init; } = 1000;
 
+        [CommandOption("--input-shape <SHAPE>")]
+        [Description("For an ONNX file: the input shape, such as 1x3x48x192, that fixes its dynamic dimensions.")]
+        public string? InputShape { get; init; }
+
         [CommandOption("--json")]
         [Description("Write the description as JSON to standard output (integer counts; bytes are float32).")]
         public bool Json { get; init; }
@@ -46,7 +51,18 @@ internal sealed class DescribeCommand : Command<DescribeCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         var input = new InputSpec(settings.Resolution, settings.Batch, settings.Classes);
-        var counts = NetworkCounter.Count(Build(ModelCatalog.Default.Resolve(settings.Model), input));
+        string model = settings.InputShape is { } shape && OnnxUserModel.Names(settings.Model)
+            ? OnnxUserModel.Identifier(settings.Model, OnnxUserModel.ParseShape(shape))
+            : settings.Model;
+        if (settings.InputShape is not null && !OnnxUserModel.Names(settings.Model))
+            throw new UserInputException($"--input-shape applies to ONNX files; for {settings.Model} use --resolution and --batch");
+        var definition = ModelCatalog.Default.Resolve(model);
+        var counts = NetworkCounter.Count(Build(definition, input));
+        if (definition.SourceFile is { } file && OnnxUserModel.Names(file) && !settings.Json)
+        {
+            var imported = OnnxUserModel.Imported(definition);
+            ConsoleOutput.Standard.MarkupLine(Markup.Escape($"{file}: made by {imported.Producer}, opset {imported.Opset}, SHA-256 {imported.Sha256}"));
+        }
         if (settings.Json)
         {
             ConsoleOutput.Standard.Profile.Out.Writer.WriteLine(ModelDescription.From(counts, input).ToJson());
@@ -101,7 +117,7 @@ internal sealed class DescribeCommand : Command<DescribeCommand.Settings>
     private static Table Totals(NetworkCounts counts, InputSpec input)
     {
         var table = new Table().Border(TableBorder.Simple)
-            .Title($"totals at {input.Resolution}x{input.Resolution}, batch {input.Batch}, {counts.Layers.Length} layers")
+            .Title($"totals at {counts.InputShape} (input), batch {counts.InputShape.Batch}, {counts.Layers.Length} layers")
             .AddColumn(new TableColumn("count").NoWrap())
             .AddColumn(new TableColumn("value").RightAligned().NoWrap())
             .AddColumn(new TableColumn("exact").RightAligned().NoWrap());

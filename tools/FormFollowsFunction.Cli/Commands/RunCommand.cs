@@ -40,7 +40,7 @@ internal sealed class RunCommand : Command<RunCommand.Settings>
         public string? Config { get; init; }
 
         [CommandOption("--models <LIST>")]
-        [Description("Reference networks, pattern identifiers and user model files (net.yaml, see docs/spec-files.md), comma-separated (resnet50,residual-d8-w1.0). Alone, replaces the preset's pattern grid.")]
+        [Description("Reference networks, pattern identifiers and user model files (net.yaml, see docs/spec-files.md; net.onnx, see docs/user-models.md), comma-separated (resnet50,residual-d8-w1.0). Alone, replaces the preset's pattern grid.")]
         [SweepKey("models")]
         public string? Models { get; init; }
 
@@ -48,6 +48,11 @@ internal sealed class RunCommand : Command<RunCommand.Settings>
         [Description("A folder of user models (.yaml/.yml spec files, .onnx files) that --models may name without their path; 'fff list --models-dir DIR' shows them.")]
         [SweepKey("models_dir")]
         public string? ModelsDir { get; init; }
+
+        [CommandOption("--input-shape <SHAPE>")]
+        [Description("Input shape such as 1x3x48x192 for the ONNX files in --models: fixes their dynamic dimensions (static ones must agree).")]
+        [SweepKey("input_shape")]
+        public string? InputShape { get; init; }
 
         [CommandOption("--patterns <LIST>")]
         [Description("Patterns to cross with --depths and --widths: plain, residual, dwbottleneck, darts.")]
