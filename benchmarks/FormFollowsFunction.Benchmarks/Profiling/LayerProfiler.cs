@@ -99,13 +99,18 @@ public sealed class LayerProfiler(ModelCatalog catalog)
         var weights = NetworkWeights.Initialize(network, request.Seed);
         using var module = TorchNetwork.Build(network, weights);
         using var input = tensor(ModelInput.Create(network.InputShape, request.Seed), [.. network.InputShape.Dimensions.Select(d => (long)d)]);
-        double endToEnd = MedianMs(request.ProfileIterations, () =>
+        // Each instrumented pass is followed by a plain one, so that a drift of the machine touches both alike.
+        var endToEnd = new List<double>();
+        var layers = new TorchLayerTimer().Time(step =>
         {
-            using var scope = NewDisposeScope();
-            module.Forward(input);
-        });
-        var layers = new TorchLayerTimer().Time(step => module.ForwardObserved(input, step), network.Nodes, WarmupIterations, request.ProfileIterations);
-        return (layers, endToEnd);
+            module.ForwardObserved(input, step);
+            endToEnd.Add(TimeOnce(() =>
+            {
+                using var scope = NewDisposeScope();
+                module.Forward(input);
+            }));
+        }, network.Nodes, WarmupIterations, request.ProfileIterations);
+        return (layers, Median(endToEnd.Skip(WarmupIterations)));
     }
 
     private static (IReadOnlyList<LayerTime> Layers, double EndToEndMs) ProfileOrt(OrtBackend backend, Network network, CellRequest request, string folder, string stem)
@@ -116,35 +121,35 @@ public sealed class LayerProfiler(ModelCatalog catalog)
         long[] inputShape = [.. network.InputShape.Dimensions.Select(d => (long)d)];
         long[] outputShape = [.. network.OutputShape.Dimensions.Select(d => (long)d)];
 
-        double endToEnd;
-        using (var plain = new OrtProfilingSession(onnx, backend.CreateSessionOptions(request.Threads), input, inputShape, outputShape))
-            endToEnd = MedianMs(request.ProfileIterations, plain.Run);
-
         var options = backend.CreateSessionOptions(request.Threads);
-        options.EnableProfiling = true;
+        // The prefix must come first: setting EnableProfiling hands ONNX Runtime the prefix set at that moment.
         options.ProfileOutputPathPrefix = Path.Combine(folder, stem);
+        options.EnableProfiling = true;
+        var endToEnd = new List<double>();
         string profilePath;
+        using (var plain = new OrtProfilingSession(onnx, backend.CreateSessionOptions(request.Threads), input, inputShape, outputShape))
         using (var profiled = new OrtProfilingSession(onnx, options, input, inputShape, outputShape))
         {
-            for (int i = 0; i < WarmupIterations + request.ProfileIterations; i++) profiled.Run();
+            // Profiled and plain runs alternate, so that a drift of the machine touches both alike.
+            for (int i = 0; i < WarmupIterations + request.ProfileIterations; i++)
+            {
+                profiled.Run();
+                endToEnd.Add(TimeOnce(plain.Run));
+            }
             profilePath = profiled.EndProfiling();
         }
+        Console.WriteLine($"ONNX Runtime profile: {Path.GetFullPath(profilePath)}");
         var nodes = OrtProfile.ReadFile(profilePath);
         var medians = nodes.Select(n => (n.Name, n.MedianMs(skipped: WarmupIterations))).ToList();
-        return (OrtNodeAttribution.Attribute(network, NetworkCounter.Count(network), medians), endToEnd);
+        return (OrtNodeAttribution.Attribute(network, NetworkCounter.Count(network), medians), Median(endToEnd.Skip(WarmupIterations)));
     }
 
-    /// <summary>Warm-up, then the median wall time of <paramref name="iterations"/> calls, in milliseconds.</summary>
-    private static double MedianMs(int iterations, Action call)
+    private static double TimeOnce(Action call)
     {
-        for (int i = 0; i < WarmupIterations; i++) call();
-        var samples = new double[iterations];
-        for (int i = 0; i < iterations; i++)
-        {
-            long start = Stopwatch.GetTimestamp();
-            call();
-            samples[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        }
-        return OrtNodeTimes.Median(samples);
+        long start = Stopwatch.GetTimestamp();
+        call();
+        return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
     }
+
+    private static double Median(IEnumerable<double> samples) => OrtNodeTimes.Median([.. samples]);
 }

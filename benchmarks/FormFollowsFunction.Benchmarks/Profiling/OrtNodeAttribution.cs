@@ -13,9 +13,12 @@ namespace FormFollowsFunction.Benchmarks.Profiling;
 /// <para>A profile node claims every description node whose name it contains on a name boundary (the
 /// longest such name wins where one contains another); a node that claims none was inserted by the
 /// engine (layout reorders) and is reported as a row of its own.</para>
-/// <para>A description node missing from the profile was fused into the node that produced its input
-/// (walking back through other missing nodes), or, when it has no such producer, into the first
-/// profiled node that consumes it.</para>
+/// <para>A description node missing from the profile was fused into a profiled neighbour. ONNX Runtime
+/// names a fused node after the output it produces (<c>relu_nchwc</c> is conv1, bn1 and relu), so a
+/// missing convolution or matrix product belongs to the nearest profiled node downstream of it (through
+/// missing BatchNorm, activation and Add nodes), and any other missing node to the nearest profiled
+/// producer upstream (a BatchNorm folded into its Conv, an Add and Relu fused into the Conv before them);
+/// each falls back to the other direction.</para>
 /// <para>A profile node that covers several layers is shared among them in proportion to their FLOPs
 /// (the description's count; equally when all are zero), so that every millisecond is counted once,
 /// the layers' times add up to the profiled total and their shares add up to 1. Each such layer is
@@ -35,8 +38,10 @@ public static class OrtNodeAttribution
             foreach (var layer in groups[i])
                 owner.TryAdd(layer, i);
 
-        foreach (var node in network.Nodes.Where(n => !owner.ContainsKey(n.Name)))
-            if (FusedInto(network, node, owner) is int group)
+        // Convolutions and matrix products first (they absorb what follows them), then the rest.
+        var missing = network.Nodes.Where(n => !owner.ContainsKey(n.Name)).OrderBy(n => IsAnchor(n.Layer) ? 0 : 1).ToList();
+        foreach (var node in missing)
+            if ((IsAnchor(node.Layer) ? Downstream(network, node, owner) ?? Upstream(network, node, owner) : Upstream(network, node, owner) ?? Downstream(network, node, owner)) is int group)
             {
                 groups[group].Add(node.Name);
                 owner[node.Name] = group;
@@ -94,7 +99,11 @@ public static class OrtNodeAttribution
     // '.' and '/' join the parts of one description name (layer1.0.conv1), so a match may not start right after them.
     private static bool IsNamePart(char c) => char.IsLetterOrDigit(c) || c is '.' or '/';
 
-    private static int? FusedInto(Network network, Node node, IReadOnlyDictionary<string, int> owner)
+    /// <summary>The layers ONNX Runtime fuses others into: BatchNorm, activations and a following Add end up inside them.</summary>
+    private static bool IsAnchor(Layer layer) => layer is Conv2d or Linear;
+
+    /// <summary>The group of the nearest profiled producer, back through the first inputs of other missing nodes.</summary>
+    private static int? Upstream(Network network, Node node, IReadOnlyDictionary<string, int> owner)
     {
         for (var current = node; current.Inputs.Length > 0 && current.Inputs[0] != Network.InputName;)
         {
@@ -102,8 +111,23 @@ public static class OrtNodeAttribution
             if (owner.TryGetValue(producer.Name, out int group)) return group;
             current = producer;
         }
-        foreach (var consumer in network.Nodes.Where(n => n.Inputs.Contains(node.Name)))
-            if (owner.TryGetValue(consumer.Name, out int group)) return group;
         return null;
+    }
+
+    /// <summary>
+    /// The group of the nearest profiled consumer, forward through missing non-anchor consumers: ONNX
+    /// Runtime names a fused node after the output it produces, that of the last layer it absorbed
+    /// (Conv, BatchNorm and Relu become one node named after the Relu's output).
+    /// </summary>
+    private static int? Downstream(Network network, Node node, IReadOnlyDictionary<string, int> owner)
+    {
+        for (var current = node; ;)
+        {
+            var consumer = network.Nodes.FirstOrDefault(n => n.Inputs.Contains(current.Name));
+            if (consumer is null) return null;
+            if (owner.TryGetValue(consumer.Name, out int group)) return group;
+            if (IsAnchor(consumer.Layer)) return null;
+            current = consumer;
+        }
     }
 }
