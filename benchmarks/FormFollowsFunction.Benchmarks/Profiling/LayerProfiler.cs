@@ -125,17 +125,16 @@ public sealed class LayerProfiler(ModelCatalog catalog)
         // The prefix must come first: setting EnableProfiling hands ONNX Runtime the prefix set at that moment.
         options.ProfileOutputPathPrefix = Path.Combine(folder, stem);
         options.EnableProfiling = true;
+        // One session at a time: each has its own intra-op pool, whose threads spin after a run and
+        // would take the cores from the other session's threads were both alive.
         var endToEnd = new List<double>();
-        string profilePath;
         using (var plain = new OrtProfilingSession(onnx, backend.CreateSessionOptions(request.Threads), input, inputShape, outputShape))
+            for (int i = 0; i < WarmupIterations + request.ProfileIterations; i++)
+                endToEnd.Add(TimeOnce(plain.Run));
+        string profilePath;
         using (var profiled = new OrtProfilingSession(onnx, options, input, inputShape, outputShape))
         {
-            // Profiled and plain runs alternate, so that a drift of the machine touches both alike.
-            for (int i = 0; i < WarmupIterations + request.ProfileIterations; i++)
-            {
-                profiled.Run();
-                endToEnd.Add(TimeOnce(plain.Run));
-            }
+            for (int i = 0; i < WarmupIterations + request.ProfileIterations; i++) profiled.Run();
             profilePath = profiled.EndProfiling();
         }
         Console.WriteLine($"ONNX Runtime profile: {Path.GetFullPath(profilePath)}");
