@@ -52,6 +52,8 @@ public sealed class LayerProfileRunner(WorkerLauncher launcher, string layersFil
             outcomes.Add(outcome);
             progress(Describe(outcome));
         }
+        string scratch = Path.Combine(folder, "cells");
+        if (Directory.Exists(scratch) && !Directory.EnumerateFileSystemEntries(scratch).Any()) Directory.Delete(scratch);
         return outcomes;
     }
 
