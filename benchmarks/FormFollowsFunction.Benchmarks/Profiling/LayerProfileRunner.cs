@@ -99,7 +99,7 @@ public sealed class LayerProfileRunner(WorkerLauncher launcher, string layersFil
     {
         string cell = $"{outcome.Cell.Model} on {outcome.Cell.Backend.Name}";
         if (outcome.Error is { } error) return $"error: {cell}: no profile: {error}";
-        var summary = LayerProfileSummary.Of(outcome.Rows).Single();
+        if (LayerProfileSummary.Of(outcome.Rows) is not [var summary]) return $"{cell}: the profile holds no layers";
         string coverage = summary.Coverage is double c
             ? Invariant($"{c * 100:0}% of the end-to-end {summary.EndToEndMs:0.00} ms ({(summary.CoversEndToEnd ? "within" : "NOT within")} {LayerProfileSummary.CoverageTolerance * 100:0}%)")
             : "no end-to-end median";
