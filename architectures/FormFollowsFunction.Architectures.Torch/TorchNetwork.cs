@@ -89,6 +89,20 @@ public sealed class TorchNetwork : IDisposable
         return scales;
     }
 
+    /// <summary>
+    /// Runs the network on <paramref name="input"/> and calls <paramref name="afterStep"/> as soon as each
+    /// node's output exists, before the tensors it was the last user of are freed: the hook of per-layer
+    /// profiling, which reads a clock in it. On the CPU an operation has finished when it returns; on a
+    /// GPU the hook would have to synchronise first. Every tensor the run made is freed on return.
+    /// </summary>
+    public void ForwardObserved(Tensor input, Action<Node> afterStep)
+    {
+        ArgumentNullException.ThrowIfNull(afterStep);
+        using var inference = inference_mode();
+        using var scope = NewDisposeScope();
+        _module.Execute(input, (node, _) => afterStep(node));
+    }
+
     /// <summary>Runs the network once and shows every node's output to <paramref name="observer"/> before it is freed.</summary>
     internal void Observe(float[] input, Action<Node, Tensor> observer)
     {

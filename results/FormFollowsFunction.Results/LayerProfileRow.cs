@@ -35,7 +35,11 @@ public sealed class LayerProfileRow
     /// <summary>The cell's end-to-end median latency in the same profiling process, in milliseconds.</summary>
     [Name("end_to_end_ms")] public double? EndToEndMs { get; set; }
 
-    /// <summary>Empty, or <c>fused</c> when the backend ran this layer inside a node fused with others (its time is that node's, shared).</summary>
+    /// <summary>
+    /// Empty, or <c>fused</c> when the backend ran this layer inside a node fused with others (its time is
+    /// its FLOP-weighted part of that node's), or <c>inserted</c> for a node the engine added (a layout
+    /// reorder) that no description layer stands for; the row is named after that node.
+    /// </summary>
     [Name("note")] public string Note { get; set; } = "";
 
     [Ignore] public CellKey Key => new(Model, Backend, Threads, Batch, Resolution);

@@ -29,6 +29,10 @@ app.Configure(config =>
         .WithDescription("Check that ONNX Runtime CPU computes what TorchSharp computes for a model (relative L2 error).")
         .WithExample("verify", "resnet50")
         .WithExample("verify", "mobilenetv2", "--onnx", "models/mobilenetv2.onnx", "--tolerance", "1e-4");
+    config.AddCommand<ProfileCommand>("profile")
+        .WithDescription("Time every layer of models on torch-cpu and ort-cpu, with each layer's fixed per-call part: DIR/layers.csv and a summary.")
+        .WithExample("profile", "resnet18", "mobilenetv2", "darts-d8-w0.5", "--backends", "torch-cpu,ort-cpu", "--resolution", "128")
+        .WithExample("profile", "resnet18", "--threads", "1", "--out", "results/profile-resnet18");
     config.AddCommand<DoctorCommand>("doctor")
         .WithDescription("Check what this machine can measure: hardware counters, cache sizes, machine facts; says how to fix what is missing.")
         .WithExample("doctor").WithExample("doctor", "--json").WithExample("doctor", "--event", "pmu:msr/tsc/");

@@ -70,6 +70,12 @@ public sealed record SweepConfiguration
     /// <summary>Write each cell's raw latencies to samples/ (needed by <c>fff compare</c>'s Mann-Whitney test).</summary>
     public bool KeepSamples { get; init; }
 
+    /// <summary>
+    /// After the timed launches, profile every torch-cpu and ort-cpu cell per layer in a separate pass
+    /// (worker processes of their own, never inside a timed launch) and write the run's layers.csv.
+    /// </summary>
+    public bool Profile { get; init; }
+
     /// <summary>Pin each worker to the first <c>threads</c> logical CPUs.</summary>
     public bool Pin { get; init; }
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using FormFollowsFunction.Architectures.Catalog;
 using FormFollowsFunction.Benchmarks.Backends;
+using FormFollowsFunction.Benchmarks.Profiling;
 using FormFollowsFunction.Benchmarks.Timing;
 using FormFollowsFunction.Benchmarks.Worker;
 using FormFollowsFunction.Hardware.Machine;
@@ -171,6 +172,7 @@ public sealed class SweepSession
         using (var launches = new AppendOnlyCsv<LaunchRow>(Folder.LaunchesFile))
         using (var results = new ResultsCsvWriter(Folder.ResultsFile))
             outcome = runner.Run(Plan, Ledger, new SweepOutputs(launches, results), cancellation);
+        if (!outcome.Interrupted && Configuration.Profile) outcome = ProfileLayers(observer, cancellation);
         if (!outcome.Interrupted)
         {
             Manifest = Manifest with { FinishedUtc = DateTime.UtcNow };
@@ -205,6 +207,20 @@ public sealed class SweepSession
         {
             return (null, $"machine peaks: the roofline probe failed ({e.GetType().Name}: {e.Message}); peak_gflops, peak_bandwidth_gbs and roofline_fraction are empty");
         }
+    }
+
+    /// <summary>The per-layer pass of <c>profile: true</c>: every measured torch-cpu and ort-cpu cell, after all timed launches.</summary>
+    private SweepOutcome ProfileLayers(ISweepObserver observer, CancellationToken cancellation)
+    {
+        var available = Measured.Where(b => b.Available).ToDictionary(b => b.Descriptor.Name);
+        var cells = Plan.Groups.SelectMany(g => g.Cells)
+            .Where(c => LayerProfiler.Supports(c.Backend) && available.ContainsKey(c.Backend.Name))
+            .Select(c => new ProfileCell(c.Model.Id, c.Backend, c.Threads, c.Batch, c.Resolution, c.Model.ResolvableId))
+            .ToList();
+        var settings = new ProfileSettings(Configuration.Seed, ProfileSettings.DefaultIterations, TimeSpan.FromSeconds(Configuration.CellTimeoutSeconds),
+            Configuration.OptionsFor, available.ToDictionary(b => b.Key, b => b.Value.OneDnnMaxIsa), SweepRunner.WorkerEnvironment(Configuration));
+        new LayerProfileRunner(_launcher, Folder.LayersFile, Folder.LogsFolder, settings, observer.Note).Run(cells, cancellation);
+        return new SweepOutcome(Interrupted: cancellation.IsCancellationRequested);
     }
 
     /// <summary>

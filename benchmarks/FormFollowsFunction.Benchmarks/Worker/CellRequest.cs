@@ -49,6 +49,12 @@ public sealed record CellRequest
     /// </summary>
     public bool SelfCheck { get; init; } = true;
 
+    /// <summary>Per-layer profiling (worker mode <c>profile</c>): measured forward passes per layer and end to end.</summary>
+    public int ProfileIterations { get; init; } = 20;
+
+    /// <summary>Per-layer profiling: the folder ONNX Runtime's profiler writes its JSON file to.</summary>
+    public string? ProfileFolder { get; init; }
+
     /// <summary>Resolved oneDNN ISA cap for TorchSharp backends, or null.</summary>
     [JsonPropertyName("onednn_max_isa")]
     public string? OneDnnMaxIsa { get; init; }

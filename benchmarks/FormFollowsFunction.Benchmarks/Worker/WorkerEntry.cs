@@ -10,6 +10,7 @@ public static class WorkerEntry
 {
     public const string ProbeMode = "probe";
     public const string CellMode = "cell";
+    public const string ProfileMode = "profile";
 
     /// <returns>0 when an answer was written (a failed measurement is still an answer).</returns>
     public static int Run(string mode, string requestPath, string responsePath, int? parentProcessId, ModelCatalog catalog)
@@ -20,7 +21,8 @@ public static class WorkerEntry
         {
             ProbeMode => BackendFactory.Create(BackendCatalog.Get(request.Backend), request.Options, request.OneDnnMaxIsa).Probe(),
             CellMode => new CellRunner(catalog).Run(request),
-            _ => throw new ArgumentException($"unknown worker mode '{mode}'; use {ProbeMode} or {CellMode}"),
+            ProfileMode => new Profiling.LayerProfiler(catalog).Run(request),
+            _ => throw new ArgumentException($"unknown worker mode '{mode}'; use {ProbeMode}, {CellMode} or {ProfileMode}"),
         };
         AtomicFile.WriteAllText(responsePath, JsonSerializer.Serialize(answer, answer.GetType(), CellRequest.Json));
         return 0;

@@ -15,7 +15,7 @@ internal sealed class WorkerCommand : Command<WorkerCommand.Settings>
     internal sealed class Settings : CommandSettings
     {
         [CommandArgument(0, "<MODE>")]
-        [Description("probe or cell.")]
+        [Description("probe, cell or profile.")]
         public string Mode { get; init; } = "";
 
         [CommandArgument(1, "<REQUEST>")]

@@ -127,7 +127,8 @@ public sealed class OrtBackend : IInferenceBackend
     /// <summary>Graph optimisation level as recorded in results.</summary>
     public string GraphOptimizationLevel => _optimization.ToColumn();
 
-    private SessionOptions CreateSessionOptions(int threads)
+    /// <summary>The session options every session of this backend is created with (the caller owns them): the per-layer profiler adds its switch to these.</summary>
+    public SessionOptions CreateSessionOptions(int threads)
     {
         var options = new SessionOptions
         {

@@ -1,0 +1,43 @@
+namespace FormFollowsFunction.Benchmarks.Profiling;
+
+/// <summary>One layer as a profiling worker measured it; the parent turns it into a <c>layers.csv</c> row.</summary>
+/// <param name="TimeMs">Median per forward pass at the cell's resolution, in milliseconds.</param>
+/// <param name="FixedMs">The same layer's median at the smallest resolution the network accepts, at most <paramref name="TimeMs"/>; null where that run has no such node.</param>
+/// <param name="Note">Empty, <c>fused</c> or <c>inserted</c> (<see cref="LayerProfileNotes"/>).</param>
+public sealed record ProfiledLayer(string Layer, string LayerType, long Macs, double TimeMs, double? FixedMs, string Note);
+
+/// <summary>The <c>note</c> values of <c>layers.csv</c>.</summary>
+public static class LayerProfileNotes
+{
+    /// <summary>The backend ran the layer inside a node fused with others; its time is its FLOP-weighted part of that node's.</summary>
+    public const string Fused = "fused";
+
+    /// <summary>A node the engine inserted (a layout reorder), with no description layer; the row is named after the node.</summary>
+    public const string Inserted = "inserted";
+
+    public static string For(LayerTimeSource source) => source switch
+    {
+        LayerTimeSource.Fused => Fused,
+        LayerTimeSource.Inserted => Inserted,
+        _ => "",
+    };
+}
+
+/// <summary>What a profiling worker answers: the layers of one cell, the end-to-end median, or why there are none.</summary>
+public sealed class LayerProfileAnswer
+{
+    public bool Succeeded { get; set; }
+    public string Error { get; set; } = "";
+    public string BackendVersion { get; set; } = "";
+    public string Device { get; set; } = "";
+
+    /// <summary>The smallest input resolution the network accepts: the run that gives each layer's fixed cost.</summary>
+    public int FixedCostResolution { get; set; }
+
+    /// <summary>Median of the uninstrumented forward pass in this process, in milliseconds.</summary>
+    public double? EndToEndMs { get; set; }
+
+    public List<ProfiledLayer> Layers { get; set; } = [];
+
+    public int WorkerPid { get; set; } = Environment.ProcessId;
+}

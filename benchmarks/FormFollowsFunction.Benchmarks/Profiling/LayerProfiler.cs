@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using FormFollowsFunction.Architectures.Catalog;
+using FormFollowsFunction.Architectures.Counting;
+using FormFollowsFunction.Architectures.Description;
+using FormFollowsFunction.Architectures.Onnx;
+using FormFollowsFunction.Architectures.Torch;
+using FormFollowsFunction.Architectures.Weights;
+using FormFollowsFunction.Benchmarks.Backends;
+using FormFollowsFunction.Benchmarks.Backends.OnnxRuntime;
+using FormFollowsFunction.Benchmarks.Backends.Torch;
+using FormFollowsFunction.Benchmarks.Worker;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FormFollowsFunction.Benchmarks.Profiling;
+
+/// <summary>
+/// Profiles one cell per layer inside a worker process (worker mode <c>profile</c>), never inside a
+/// timed launch: ONNX Runtime through its own profiler (per node, mapped back by
+/// <see cref="OrtNodeAttribution"/>), TorchSharp by timing each step of the forward
+/// (<see cref="TorchLayerTimer"/>). Each is run at the cell's resolution and at the smallest resolution
+/// the network accepts, whose per-layer time is the layer's fixed cost (dispatch, allocation, and the
+/// little work a 1-pixel-scale input leaves). The end-to-end median comes from uninstrumented forward
+/// passes in the same process, to show how much the layer times cover.
+/// </summary>
+public sealed class LayerProfiler(ModelCatalog catalog)
+{
+    /// <summary>Forward passes run before any is recorded, per measurement.</summary>
+    public const int WarmupIterations = 3;
+
+    /// <summary>The CPU backends whose layers can be timed: the profile of a GPU or OpenVINO run would need another method.</summary>
+    public static bool Supports(BackendDescriptor backend) => backend == BackendCatalog.TorchCpu || backend == BackendCatalog.OrtCpu;
+
+    public LayerProfileAnswer Run(CellRequest request)
+    {
+        var answer = new LayerProfileAnswer();
+        try
+        {
+            Profile(request, answer);
+            answer.Succeeded = true;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            answer.Error = $"{e.GetType().Name}: {string.Join(' ', e.Message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))}";
+        }
+        return answer;
+    }
+
+    private void Profile(CellRequest request, LayerProfileAnswer answer)
+    {
+        var descriptor = BackendCatalog.Get(request.Backend);
+        if (!Supports(descriptor)) throw new NotSupportedException($"per-layer profiles are made on torch-cpu and ort-cpu, not {descriptor.Name}");
+        var backend = BackendFactory.Create(descriptor, request.Options, request.OneDnnMaxIsa, request.SelfCheck);
+        var probe = backend.Probe();
+        answer.BackendVersion = probe.Version;
+        answer.Device = probe.Device;
+        if (!probe.Available) throw new InvalidOperationException(probe.Reason ?? "backend unavailable");
+
+        var model = catalog.Resolve(request.Model);
+        var spec = new InputSpec(request.Resolution, request.Batch);
+        var network = model.Build(spec);
+        int tinyResolution = ResolutionRequirement.Minimum(model, spec) ?? request.Resolution;
+        var tiny = model.Build(spec with { Resolution = tinyResolution });
+        answer.FixedCostResolution = tinyResolution;
+
+        var counts = NetworkCounter.Count(network);
+        IReadOnlyList<LayerTime> full, small;
+        double endToEnd;
+        if (backend is OrtBackend ort)
+        {
+            string folder = request.ProfileFolder ?? Path.GetTempPath();
+            Directory.CreateDirectory(folder);
+            (full, endToEnd) = ProfileOrt(ort, network, request, folder, $"{request.Model}-{request.Resolution}");
+            (small, _) = ProfileOrt(ort, tiny, request, folder, $"{request.Model}-{tinyResolution}");
+        }
+        else
+        {
+            var torchBackend = (TorchBackend)backend;
+            torchBackend.Prepare();
+            torch.set_num_threads(request.Threads);
+            (full, endToEnd) = ProfileTorch(network, request);
+            (small, _) = ProfileTorch(tiny, request);
+        }
+
+        answer.EndToEndMs = endToEnd;
+        var fixedByLayer = small.GroupBy(l => l.Layer).ToDictionary(g => g.Key, g => g.Sum(l => l.Ms));
+        var macs = counts.Layers.ToDictionary(l => l.Node.Name, l => l.Macs);
+        foreach (var layer in full)
+        {
+            bool inDescription = layer.Source != LayerTimeSource.Inserted;
+            string type = inDescription ? LayerClassification.TypeOf(network[layer.Layer].Layer) : Results.LayerTypes.Other;
+            double? fixedMs = fixedByLayer.TryGetValue(layer.Layer, out double f) ? Math.Min(f, layer.Ms) : null;
+            answer.Layers.Add(new ProfiledLayer(layer.Layer, type, inDescription ? macs[layer.Layer] : 0, layer.Ms, fixedMs, LayerProfileNotes.For(layer.Source)));
+        }
+    }
+
+    private static (IReadOnlyList<LayerTime> Layers, double EndToEndMs) ProfileTorch(Network network, CellRequest request)
+    {
+        var weights = NetworkWeights.Initialize(network, request.Seed);
+        using var module = TorchNetwork.Build(network, weights);
+        using var input = tensor(ModelInput.Create(network.InputShape, request.Seed), [.. network.InputShape.Dimensions.Select(d => (long)d)]);
+        // Each instrumented pass is followed by a plain one, so that a drift of the machine touches both alike.
+        var endToEnd = new List<double>();
+        var layers = new TorchLayerTimer().Time(step =>
+        {
+            module.ForwardObserved(input, step);
+            endToEnd.Add(TimeOnce(() =>
+            {
+                using var scope = NewDisposeScope();
+                module.Forward(input);
+            }));
+        }, network.Nodes, WarmupIterations, request.ProfileIterations);
+        return (layers, Median(endToEnd.Skip(WarmupIterations)));
+    }
+
+    private static (IReadOnlyList<LayerTime> Layers, double EndToEndMs) ProfileOrt(OrtBackend backend, Network network, CellRequest request, string folder, string stem)
+    {
+        var weights = NetworkWeights.Initialize(network, request.Seed);
+        byte[] onnx = OnnxExporter.Export(network, weights);
+        var input = ModelInput.Create(network.InputShape, request.Seed);
+        long[] inputShape = [.. network.InputShape.Dimensions.Select(d => (long)d)];
+        long[] outputShape = [.. network.OutputShape.Dimensions.Select(d => (long)d)];
+
+        var options = backend.CreateSessionOptions(request.Threads);
+        // The prefix must come first: setting EnableProfiling hands ONNX Runtime the prefix set at that moment.
+        options.ProfileOutputPathPrefix = Path.Combine(folder, stem);
+        options.EnableProfiling = true;
+        // One session at a time: each has its own intra-op pool, whose threads spin after a run and
+        // would take the cores from the other session's threads were both alive.
+        var endToEnd = new List<double>();
+        using (var plain = new OrtProfilingSession(onnx, backend.CreateSessionOptions(request.Threads), input, inputShape, outputShape))
+            for (int i = 0; i < WarmupIterations + request.ProfileIterations; i++)
+                endToEnd.Add(TimeOnce(plain.Run));
+        string profilePath;
+        using (var profiled = new OrtProfilingSession(onnx, options, input, inputShape, outputShape))
+        {
+            for (int i = 0; i < WarmupIterations + request.ProfileIterations; i++) profiled.Run();
+            profilePath = profiled.EndProfiling();
+        }
+        Console.WriteLine($"ONNX Runtime profile: {Path.GetFullPath(profilePath)}");
+        var nodes = OrtProfile.ReadFile(profilePath);
+        var medians = nodes.Select(n => (n.Name, n.MedianMs(skipped: WarmupIterations))).ToList();
+        return (OrtNodeAttribution.Attribute(network, NetworkCounter.Count(network), medians), Median(endToEnd.Skip(WarmupIterations)));
+    }
+
+    private static double TimeOnce(Action call)
+    {
+        long start = Stopwatch.GetTimestamp();
+        call();
+        return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+    }
+
+    private static double Median(IEnumerable<double> samples) => OrtNodeTimes.Median([.. samples]);
+}

@@ -1,0 +1,17 @@
+namespace FormFollowsFunction.Benchmarks.Profiling;
+
+/// <summary>How a layer's time was obtained.</summary>
+public enum LayerTimeSource
+{
+    /// <summary>Measured for this layer alone.</summary>
+    Measured,
+
+    /// <summary>The layer ran inside an engine node fused with other layers; it holds its part of that node's time.</summary>
+    Fused,
+
+    /// <summary>An engine node with no description layer (a layout reorder the engine inserted); named after the node.</summary>
+    Inserted,
+}
+
+/// <summary>The median time of one description layer (or one engine-inserted node) per forward pass, in milliseconds.</summary>
+public sealed record LayerTime(string Layer, double Ms, LayerTimeSource Source);

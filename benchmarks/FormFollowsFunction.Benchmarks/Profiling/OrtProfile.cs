@@ -1,0 +1,64 @@
+using System.Text.Json;
+
+namespace FormFollowsFunction.Benchmarks.Profiling;
+
+/// <summary>One node's kernel times in an ONNX Runtime profile, in the order the runs executed it.</summary>
+/// <param name="Name">The node's name in the optimised graph (the <c>_kernel_time</c> suffix removed).</param>
+/// <param name="Operator">The operator that ran (<c>FusedConv</c>, <c>Conv</c>, <c>ReorderInput</c>, ...).</param>
+/// <param name="DurationsUs">Each execution's kernel time in microseconds, first run first.</param>
+public sealed record OrtNodeTimes(string Name, string Operator, IReadOnlyList<double> DurationsUs)
+{
+    /// <summary>The median of the executions after the first <paramref name="skipped"/> (warm-up runs), in milliseconds.</summary>
+    public double MedianMs(int skipped)
+    {
+        var kept = DurationsUs.Skip(skipped).ToArray();
+        if (kept.Length == 0) kept = [.. DurationsUs];
+        return Median(kept) / 1000.0;
+    }
+
+    internal static double Median(double[] values)
+    {
+        Array.Sort(values);
+        int n = values.Length;
+        return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+    }
+}
+
+/// <summary>
+/// Reads the JSON file ONNX Runtime's profiler writes (<c>SessionOptions.EnableProfiling</c>,
+/// <c>InferenceSession.EndProfiling</c>): a Chrome trace array whose <c>"cat":"Node"</c> events named
+/// <c>NODE_kernel_time</c> carry each node execution's duration in microseconds (<c>dur</c>). The
+/// <c>fence_before</c>/<c>fence_after</c> events and the session events are not kernel time and are skipped.
+/// </summary>
+public static class OrtProfile
+{
+    private const string KernelSuffix = "_kernel_time";
+
+    public static IReadOnlyList<OrtNodeTimes> ReadFile(string path) => Parse(File.ReadAllText(path));
+
+    /// <summary>The nodes in the order of their first execution.</summary>
+    public static IReadOnlyList<OrtNodeTimes> Parse(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        if (document.RootElement.ValueKind != JsonValueKind.Array)
+            throw new InvalidDataException("an ONNX Runtime profile is a JSON array of trace events");
+        var order = new List<string>();
+        var durations = new Dictionary<string, List<double>>();
+        var operators = new Dictionary<string, string>();
+        foreach (var e in document.RootElement.EnumerateArray())
+        {
+            if (!e.TryGetProperty("cat", out var cat) || cat.GetString() != "Node") continue;
+            string name = e.GetProperty("name").GetString() ?? "";
+            if (!name.EndsWith(KernelSuffix, StringComparison.Ordinal)) continue;
+            name = name[..^KernelSuffix.Length];
+            if (!durations.TryGetValue(name, out var list))
+            {
+                durations[name] = list = [];
+                order.Add(name);
+                operators[name] = e.TryGetProperty("args", out var args) && args.TryGetProperty("op_name", out var op) ? op.GetString() ?? "" : "";
+            }
+            list.Add(e.GetProperty("dur").GetDouble());
+        }
+        return [.. order.Select(n => new OrtNodeTimes(n, operators[n], durations[n]))];
+    }
+}

@@ -1,0 +1,97 @@
+using FormFollowsFunction.Architectures.Catalog;
+using FormFollowsFunction.Benchmarks.Backends;
+using FormFollowsFunction.Benchmarks.Profiling;
+using FormFollowsFunction.Benchmarks.Worker;
+using FormFollowsFunction.Results;
+using FormFollowsFunction.Tests.Support;
+
+namespace FormFollowsFunction.Tests.Profiling;
+
+/// <summary>Real profiles of a tiny network, in this process, through ONNX Runtime's profiler and TorchSharp's forward.</summary>
+public sealed class LayerProfilerTests : IDisposable
+{
+    private const string Model = "residual-d1-w0.25";
+    private readonly TemporaryFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private LayerProfileAnswer Profile(string backend) => new LayerProfiler(ModelCatalog.Default).Run(new CellRequest
+    {
+        Model = Model, Backend = backend, Resolution = 32, Batch = 1, Threads = 1, Seed = 7,
+        ProfileIterations = 3, ProfileFolder = _folder.Combine("profiles"), SelfCheck = false,
+    });
+
+    [Theory]
+    [InlineData("ort-cpu")]
+    [InlineData("torch-cpu")]
+    public void Every_description_layer_gets_one_time_with_a_fixed_part_no_larger_than_it(string backend)
+    {
+        var answer = Profile(backend);
+
+        Assert.True(answer.Succeeded, answer.Error);
+        var network = ModelCatalog.Default.Resolve(Model).Build(new InputSpec(32, 1));
+        var described = answer.Layers.Where(l => l.Note != LayerProfileNotes.Inserted).ToList();
+        Assert.Equal(network.Nodes.Select(n => n.Name), described.Select(l => l.Layer));
+        Assert.Equal(network.Nodes.Select(n => LayerClassification.TypeOf(n.Layer)), described.Select(l => l.LayerType));
+        Assert.All(answer.Layers, l => Assert.True(l.TimeMs >= 0 && double.IsFinite(l.TimeMs), $"{l.Layer}: {l.TimeMs} ms"));
+        Assert.All(answer.Layers.Where(l => l.FixedMs is not null), l => Assert.True(l.FixedMs <= l.TimeMs, $"{l.Layer}: fixed {l.FixedMs} > {l.TimeMs} ms"));
+        Assert.True(answer.Layers.Sum(l => l.TimeMs) > 0);
+        Assert.True(answer.EndToEndMs > 0);
+        Assert.Equal(ResolutionRequirement.Minimum(ModelCatalog.Default.Resolve(Model), new InputSpec(32, 1)), answer.FixedCostResolution);
+        if (backend == "ort-cpu")
+        {
+            // ONNX Runtime fuses this network's BatchNorms into its convolutions: some layers must be marked so.
+            Assert.Contains(answer.Layers, l => l.Note == LayerProfileNotes.Fused);
+            Assert.NotEmpty(Directory.GetFiles(_folder.Combine("profiles"), "*.json"));
+        }
+        else
+        {
+            Assert.All(answer.Layers, l => Assert.Equal("", l.Note));
+        }
+    }
+
+    [Fact]
+    public void A_backend_without_a_per_layer_method_is_refused_in_the_answer()
+    {
+        var answer = Profile("ort-openvino");
+        Assert.False(answer.Succeeded);
+        Assert.Contains("torch-cpu and ort-cpu, not ort-openvino", answer.Error);
+    }
+
+    [Fact]
+    public void Layers_csv_has_the_issue_columns_and_shares_that_add_up_to_one_per_cell()
+    {
+        var answer = new LayerProfileAnswer
+        {
+            Succeeded = true, EndToEndMs = 2.5, FixedCostResolution = 1,
+            Layers =
+            [
+                new ProfiledLayer("conv1", "dense convolution 3x3", 1000, 1.5, 0.1, LayerProfileNotes.Fused),
+                new ProfiledLayer("bn1", "batch norm", 0, 0.5, 0.05, LayerProfileNotes.Fused),
+                new ProfiledLayer("ReorderOutput", "other", 0, 0.25, null, LayerProfileNotes.Inserted),
+            ],
+        };
+        var cell = new ProfileCell("m", BackendCatalog.OrtCpu, 2, 1, 64);
+        string path = _folder.Combine("layers.csv");
+
+        using (var csv = new AppendOnlyCsv<LayerProfileRow>(path))
+            foreach (var row in LayerProfileRunner.Rows(cell, answer))
+                csv.Append(row);
+
+        Assert.Equal("model,backend,threads,batch,resolution,layer,layer_type,macs,time_ms,fixed_ms,share,end_to_end_ms,note", File.ReadLines(path).First());
+        var rows = LayersCsv.Read(path);
+        Assert.Equal(["conv1", "bn1", "ReorderOutput"], rows.Select(r => r.Layer));
+        Assert.Equal(1.0, rows.Sum(r => r.Share!.Value), 12);
+        Assert.Equal(1.5 / 2.25, rows[0].Share!.Value, 12);
+        Assert.All(rows, r => Assert.Equal(cell.Key, r.Key));
+        Assert.All(rows, r => Assert.Equal(2.5, r.EndToEndMs));
+        Assert.Null(rows[2].FixedMs);
+
+        var summary = Assert.Single(LayerProfileSummary.Of(rows));
+        Assert.Equal(2.25, summary.LayersMs, 12);
+        Assert.Equal(0.9, summary.Coverage!.Value, 12);
+        Assert.True(summary.CoversEndToEnd);
+        Assert.Equal(0.15 / 2.25, summary.FixedShare, 12);
+        Assert.Equal("dense convolution 3x3", summary.Types[0].LayerType);
+    }
+}
