@@ -108,16 +108,31 @@ public sealed class TorchNetwork : IDisposable
     }
 
     /// <summary>The torch.nn module tree; children are named after description nodes with '.' as '_' (torch forbids dots there).</summary>
+    /// <remarks>
+    /// The forward allocates nothing of its own per layer: every tensor lives in a slot of one array
+    /// (slot 0 the input, slot i + 1 node i's output), each step's inputs and the slots it frees are integer
+    /// indices worked out at construction, and each step fills an argument array of its own, made once.
+    /// What a forward still allocates per layer is TorchSharp's (the managed handle of each result).
+    /// The slots make a forward non-reentrant: one forward at a time per network, as the timing engine calls it.
+    /// </remarks>
     private sealed class GraphModule : nn.Module<Tensor, Tensor>
     {
         private readonly Step[] _steps;
-        private readonly string _output;
+        private readonly Tensor?[] _slots;
+        private readonly int _outputSlot;
 
-        private sealed record Step(Node Node, string[] Inputs, Func<Tensor[], Tensor> Apply, string[] LastUses);
+        /// <param name="Inputs">Slots of the node's inputs, in order.</param>
+        /// <param name="Arguments">The array <see cref="Apply"/> is given, refilled from <see cref="Inputs"/> on every call.</param>
+        /// <param name="LastUses">Slots this step is the last reader of (never the input's or the output's), freed after it.</param>
+        private sealed record Step(Node Node, int[] Inputs, Tensor[] Arguments, Func<Tensor[], Tensor> Apply, int[] LastUses);
 
         public GraphModule(Network network, NetworkWeights weights) : base(network.Id)
         {
-            _output = network.OutputName;
+            var slotOf = new Dictionary<string, int>(network.Nodes.Length + 1) { [Network.InputName] = 0 };
+            for (int i = 0; i < network.Nodes.Length; i++) slotOf[network.Nodes[i].Name] = i + 1;
+            _outputSlot = slotOf[network.OutputName];
+            _slots = new Tensor?[network.Nodes.Length + 1];
+
             var lastUse = new Dictionary<string, int>();
             for (int i = 0; i < network.Nodes.Length; i++)
                 foreach (var input in network.Nodes[i].Inputs)
@@ -128,8 +143,8 @@ public sealed class TorchNetwork : IDisposable
             {
                 var node = network.Nodes[i];
                 var apply = Operation(network, node, weights);
-                string[] freed = [.. node.Inputs.Distinct().Where(t => lastUse[t] == i && t != Network.InputName && t != _output)];
-                _steps[i] = new Step(node, [.. node.Inputs], apply, freed);
+                int[] freed = [.. node.Inputs.Distinct().Where(t => lastUse[t] == i && t != Network.InputName && t != network.OutputName).Select(t => slotOf[t])];
+                _steps[i] = new Step(node, [.. node.Inputs.Select(t => slotOf[t])], new Tensor[node.Inputs.Length], apply, freed);
             }
         }
 
@@ -137,21 +152,37 @@ public sealed class TorchNetwork : IDisposable
 
         public Tensor Execute(Tensor input, Action<Node, Tensor>? observe)
         {
-            var values = new Dictionary<string, Tensor>(_steps.Length) { [Network.InputName] = input };
-            foreach (var step in _steps)
+            var slots = _slots;
+            slots[0] = input;
+            try
             {
-                var result = step.Apply([.. step.Inputs.Select(name => values[name])]);
-                values[step.Node.Name] = result;
-                observe?.Invoke(step.Node, result);
-                foreach (var name in step.LastUses)
+                for (int s = 0; s < _steps.Length; s++)
                 {
-                    // Free early to keep the peak memory of a Python module; never a tensor still held under another name.
-                    var freed = values[name];
-                    values.Remove(name);
-                    if (!values.Values.Any(v => ReferenceEquals(v, freed))) freed.Dispose();
+                    var step = _steps[s];
+                    var arguments = step.Arguments;
+                    var inputs = step.Inputs;
+                    for (int j = 0; j < inputs.Length; j++) arguments[j] = slots[inputs[j]]!;
+                    var result = step.Apply(arguments);
+                    // An operation that hands back one of its inputs gets a handle of its own, so that no two
+                    // slots ever hold the same tensor object and freeing a slot can never free a live value.
+                    if (Array.IndexOf(arguments, result) >= 0) result = result.alias();
+                    Array.Clear(arguments);
+                    slots[s + 1] = result;
+                    observe?.Invoke(step.Node, result);
+                    // Free early to keep the peak memory of a Python module.
+                    foreach (int freed in step.LastUses)
+                    {
+                        slots[freed]!.Dispose();
+                        slots[freed] = null;
+                    }
                 }
+                return slots[_outputSlot]!;
             }
-            return values[_output];
+            finally
+            {
+                // The module holds no tensor between calls: what is left belongs to the caller's dispose scope.
+                Array.Clear(slots);
+            }
         }
 
         private Func<Tensor[], Tensor> Operation(Network network, Node node, NetworkWeights weights)
@@ -228,7 +259,7 @@ public sealed class TorchNetwork : IDisposable
                     // A new handle on the same storage, so that freeing the input never frees the output.
                     return x => x[0].alias();
                 case Add:
-                    return x => x.Skip(1).Aggregate(x[0], (sum, term) => sum.add(term));
+                    return x => Sum(x);
                 case Multiply:
                     return x => x[0].mul(x[1]);
                 case Concat:
@@ -241,6 +272,20 @@ public sealed class TorchNetwork : IDisposable
                 default:
                     throw new NotSupportedException($"{network.Id}: the TorchSharp builder has no mapping for {node.Layer.Kind} layer '{name}'");
             }
+        }
+
+        /// <summary>x[0] + x[1] + ...: one call for two terms (residual adds), in order for more.</summary>
+        private static Tensor Sum(Tensor[] terms)
+        {
+            if (terms.Length == 1) return terms[0];
+            var sum = terms[0].add(terms[1]);
+            for (int i = 2; i < terms.Length; i++)
+            {
+                var next = sum.add(terms[i]);
+                sum.Dispose();
+                sum = next;
+            }
+            return sum;
         }
 
         private T Register<T>(string node, T module) where T : nn.Module
