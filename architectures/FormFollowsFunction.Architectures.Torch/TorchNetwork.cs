@@ -35,18 +35,23 @@ public sealed class TorchNetwork : IDisposable
     /// <summary>The module graph, for callers that drive TorchSharp directly; it stays owned by this object.</summary>
     public nn.Module<Tensor, Tensor> Module => _module;
 
+    /// <summary>How each convolution shape runs (libtorch's default for every shape unless a self-check chose otherwise).</summary>
+    public ConvolutionPlan Plan { get; private init; } = ConvolutionPlan.Default;
+
     /// <summary>Builds the module graph and copies <paramref name="weights"/> into it.</summary>
-    public static TorchNetwork Build(Network network, NetworkWeights weights)
+    /// <param name="plan">The variant each convolution shape runs as (<see cref="ConvolutionSelfCheck.Select(Network, int, Func{ConvolutionShape, bool}?)"/>); null for libtorch's default everywhere.</param>
+    public static TorchNetwork Build(Network network, NetworkWeights weights, ConvolutionPlan? plan = null)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(weights);
         weights.EnsureFits(network);
-        var module = new GraphModule(network, weights);
+        plan ??= ConvolutionPlan.Default;
+        var module = new GraphModule(network, weights, plan);
         try
         {
             foreach (var parameter in module.parameters()) parameter.requires_grad = false;
             module.eval();
-            return new TorchNetwork(network, module);
+            return new TorchNetwork(network, module) { Plan = plan };
         }
         catch
         {
@@ -126,7 +131,7 @@ public sealed class TorchNetwork : IDisposable
         /// <param name="LastUses">Slots this step is the last reader of (never the input's or the output's), freed after it.</param>
         private sealed record Step(Node Node, int[] Inputs, Tensor[] Arguments, Func<Tensor[], Tensor> Apply, int[] LastUses);
 
-        public GraphModule(Network network, NetworkWeights weights) : base(network.Id)
+        public GraphModule(Network network, NetworkWeights weights, ConvolutionPlan plan) : base(network.Id)
         {
             var slotOf = new Dictionary<string, int>(network.Nodes.Length + 1) { [Network.InputName] = 0 };
             for (int i = 0; i < network.Nodes.Length; i++) slotOf[network.Nodes[i].Name] = i + 1;
@@ -142,7 +147,7 @@ public sealed class TorchNetwork : IDisposable
             for (int i = 0; i < network.Nodes.Length; i++)
             {
                 var node = network.Nodes[i];
-                var apply = Operation(network, node, weights);
+                var apply = InVariant(network, node, plan, Operation(network, node, weights));
                 int[] freed = [.. node.Inputs.Distinct().Where(t => lastUse[t] == i && t != Network.InputName && t != network.OutputName).Select(t => slotOf[t])];
                 _steps[i] = new Step(node, [.. node.Inputs.Select(t => slotOf[t])], new Tensor[node.Inputs.Length], apply, freed);
             }
@@ -183,6 +188,21 @@ public sealed class TorchNetwork : IDisposable
                 // The module holds no tensor between calls: what is left belongs to the caller's dispose scope.
                 Array.Clear(slots);
             }
+        }
+
+        /// <summary>A convolution the plan runs other than libtorch's default way, wrapped in its variant (delegates made once, none per call).</summary>
+        private static Func<Tensor[], Tensor> InVariant(Network network, Node node, ConvolutionPlan plan, Func<Tensor[], Tensor> apply)
+        {
+            if (node.Layer is not Conv2d) return apply;
+            var variant = plan.VariantOf(ConvolutionShape.Of(network, node));
+            if (variant == ConvolutionVariant.OneDnn) return apply;
+            var argument = new Tensor[1];
+            Func<Tensor, Tensor> convolution = x =>
+            {
+                argument[0] = x;
+                return apply(argument);
+            };
+            return x => variant.Run(convolution, x[0]);
         }
 
         private Func<Tensor[], Tensor> Operation(Network network, Node node, NetworkWeights weights)

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using FormFollowsFunction.Architectures.Description;
+using FormFollowsFunction.Architectures.Torch;
 
 namespace FormFollowsFunction.Benchmarks.Worker;
 
@@ -10,6 +12,9 @@ namespace FormFollowsFunction.Benchmarks.Worker;
 /// without an answer, <c>perturb</c> their output by 1% before the parity check, or run <c>slow</c>:
 /// each timed call (warm-up and measured) 25% slower, by busy-waiting inside the call for a quarter of
 /// the call's own duration, a planted regression for testing <c>fff compare</c> and <c>fff history</c>.
+/// <c>selfcheck:BACKEND:MODEL:LAYER[,LAYER...]</c> makes the TorchSharp convolution self-check treat the
+/// default (oneDNN) kernel of those layers' shapes as wrong, so that the per-shape variant selection is
+/// tested on machines whose libtorch computes right.
 /// </summary>
 public static partial class WorkerFault
 {
@@ -59,17 +64,35 @@ public static partial class WorkerFault
         };
     }
 
-    private static string? Requested(CellRequest request)
+    /// <summary>Under a <c>selfcheck</c> fault for this cell, the convolution shapes of the named layers; else null.</summary>
+    public static Func<ConvolutionShape, bool>? SelfCheckFailure(CellRequest request, Network network)
+    {
+        if (Matching(request) is not ["selfcheck", _, _, var layers, ..]) return null;
+        var shapes = new HashSet<ConvolutionShape>();
+        foreach (var layer in layers.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var node = network.Nodes.FirstOrDefault(n => n.Name == layer)
+                ?? throw new ArgumentException($"{Variable}: {network.Id} has no layer '{layer}'; name a convolution layer of the model (fff describe {network.Id})");
+            shapes.Add(ConvolutionShape.Of(network, node));
+        }
+        return shapes.Contains;
+    }
+
+    private static string? Requested(CellRequest request) => Matching(request)?[0];
+
+    private static string[]? Matching(CellRequest request)
     {
         if (request.ReferenceOnly || Environment.GetEnvironmentVariable(Variable) is not { Length: > 0 } specs) return null;
         foreach (var spec in specs.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var parts = spec.Split(':');
-            if (parts[0] is not ("abort" or "hang" or "exit" or "perturb" or "slow"))
-                throw new ArgumentException($"{Variable}={specs}: a fault is abort, hang, exit, perturb or slow, got '{parts[0]}'");
+            if (parts[0] is not ("abort" or "hang" or "exit" or "perturb" or "slow" or "selfcheck"))
+                throw new ArgumentException($"{Variable}={specs}: a fault is abort, hang, exit, perturb, slow or selfcheck, got '{parts[0]}'");
+            if (parts[0] == "selfcheck" && parts.Length < 4)
+                throw new ArgumentException($"{Variable}={specs}: write selfcheck:BACKEND:MODEL:LAYER[,LAYER...], for example selfcheck:torch-cpu:resnet18:layer1.0.conv1");
             if (parts.Length > 1 && !parts[1].Equals(request.Backend, StringComparison.OrdinalIgnoreCase)) continue;
             if (parts.Length > 2 && !parts[2].Equals(request.Model, StringComparison.OrdinalIgnoreCase)) continue;
-            return parts[0];
+            return parts;
         }
         return null;
     }
