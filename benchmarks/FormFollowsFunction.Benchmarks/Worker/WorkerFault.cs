@@ -65,9 +65,13 @@ public static partial class WorkerFault
     }
 
     /// <summary>Under a <c>selfcheck</c> fault for this cell, the convolution shapes of the named layers; else null.</summary>
-    public static Func<ConvolutionShape, bool>? SelfCheckFailure(CellRequest request, Network network)
+    public static Func<ConvolutionShape, bool>? SelfCheckFailure(CellRequest request, Network network) =>
+        SelfCheckFailure(request, network, Environment.GetEnvironmentVariable(Variable));
+
+    /// <summary><see cref="SelfCheckFailure(CellRequest, Network)"/> for the fault specification <paramref name="specs"/> (tests).</summary>
+    internal static Func<ConvolutionShape, bool>? SelfCheckFailure(CellRequest request, Network network, string? specs)
     {
-        if (Matching(request) is not ["selfcheck", _, _, var layers, ..]) return null;
+        if (Matching(request, specs) is not ["selfcheck", _, _, var layers, ..]) return null;
         var shapes = new HashSet<ConvolutionShape>();
         foreach (var layer in layers.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
@@ -78,11 +82,11 @@ public static partial class WorkerFault
         return shapes.Contains;
     }
 
-    private static string? Requested(CellRequest request) => Matching(request)?[0];
+    private static string? Requested(CellRequest request) => Matching(request, Environment.GetEnvironmentVariable(Variable))?[0];
 
-    private static string[]? Matching(CellRequest request)
+    private static string[]? Matching(CellRequest request, string? specs)
     {
-        if (request.ReferenceOnly || Environment.GetEnvironmentVariable(Variable) is not { Length: > 0 } specs) return null;
+        if (request.ReferenceOnly || specs is not { Length: > 0 }) return null;
         foreach (var spec in specs.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var parts = spec.Split(':');
