@@ -165,12 +165,24 @@ public sealed class SweepSession
             outcome = runner.Run(Plan, Ledger, new SweepOutputs(launches, results), cancellation);
         if (!outcome.Interrupted)
         {
-            Manifest = Manifest with { FinishedUtc = DateTime.UtcNow };
+            Manifest = Manifest with { FinishedUtc = DateTime.UtcNow, ConvolutionVariants = ConvolutionVariantsOf(Folder.ResultsFile) };
             Folder.WriteManifest(Manifest);
         }
         string cells = Path.Combine(Folder.Path, "cells");
         if (Directory.Exists(cells) && !Directory.EnumerateFileSystemEntries(cells).Any()) Directory.Delete(cells);
         return outcome;
+    }
+
+    /// <summary>The cells whose <c>device</c> column names per-shape convolution variants (see <see cref="Backends.Torch.TorchBackend.PlanConvolutions"/>).</summary>
+    private static IReadOnlyDictionary<string, string> ConvolutionVariantsOf(string resultsFile)
+    {
+        const string Marker = "per-shape convolutions: ";
+        var variants = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        if (!File.Exists(resultsFile)) return variants;
+        foreach (var row in ResultsCsv.Read(resultsFile))
+            if (row.Device.IndexOf(Marker, StringComparison.Ordinal) is int at and >= 0)
+                variants[$"{row.Model} {row.Backend} t{row.Threads} b{row.Batch} r{row.Resolution}"] = row.Device[(at + Marker.Length)..];
+        return variants;
     }
 
     /// <summary>
