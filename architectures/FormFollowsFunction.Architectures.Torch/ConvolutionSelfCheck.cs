@@ -144,7 +144,8 @@ public static class ConvolutionSelfCheck
 
     private static (float[] X, float[] W) Operands(ConvolutionShape s)
     {
-        int seed = HashCode.Combine(s.InChannels, s.OutChannels, s.Kernel, s.Stride, s.Groups, s.Height) & 0xFFFF;
+        // Deterministic across processes (HashCode is randomised per process), so a failure reproduces.
+        int seed = (((s.InChannels * 31 + s.OutChannels) * 31 + s.Kernel.Height * 7 + s.Stride.Height) * 31 + s.Groups) * 31 + s.Height & 0xFFFF;
         return (ModelInput.Create(TensorShape.Nchw(s.Batch, s.InChannels, s.Height, s.Width), seed),
                 ModelInput.Create(TensorShape.Nchw(s.OutChannels, s.InChannels / s.Groups, s.Kernel.Height, s.Kernel.Width), seed + 1));
     }
