@@ -35,18 +35,23 @@ public sealed class TorchNetwork : IDisposable
     /// <summary>The module graph, for callers that drive TorchSharp directly; it stays owned by this object.</summary>
     public nn.Module<Tensor, Tensor> Module => _module;
 
+    /// <summary>How each convolution shape runs (libtorch's default for every shape unless a self-check chose otherwise).</summary>
+    public ConvolutionPlan Plan { get; private init; } = ConvolutionPlan.Default;
+
     /// <summary>Builds the module graph and copies <paramref name="weights"/> into it.</summary>
-    public static TorchNetwork Build(Network network, NetworkWeights weights)
+    /// <param name="plan">The variant each convolution shape runs as (<see cref="ConvolutionSelfCheck.Select(Network, int, Func{ConvolutionShape, bool}?)"/>); null for libtorch's default everywhere.</param>
+    public static TorchNetwork Build(Network network, NetworkWeights weights, ConvolutionPlan? plan = null)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(weights);
         weights.EnsureFits(network);
-        var module = new GraphModule(network, weights);
+        plan ??= ConvolutionPlan.Default;
+        var module = new GraphModule(network, weights, plan);
         try
         {
             foreach (var parameter in module.parameters()) parameter.requires_grad = false;
             module.eval();
-            return new TorchNetwork(network, module);
+            return new TorchNetwork(network, module) { Plan = plan };
         }
         catch
         {
@@ -122,16 +127,31 @@ public sealed class TorchNetwork : IDisposable
     }
 
     /// <summary>The torch.nn module tree; children are named after description nodes with '.' as '_' (torch forbids dots there).</summary>
+    /// <remarks>
+    /// The forward allocates nothing of its own per layer: every tensor lives in a slot of one array
+    /// (slot 0 the input, slot i + 1 node i's output), each step's inputs and the slots it frees are integer
+    /// indices worked out at construction, and each step fills an argument array of its own, made once.
+    /// What a forward still allocates per layer is TorchSharp's (the managed handle of each result).
+    /// The slots make a forward non-reentrant: one forward at a time per network, as the timing engine calls it.
+    /// </remarks>
     private sealed class GraphModule : nn.Module<Tensor, Tensor>
     {
         private readonly Step[] _steps;
-        private readonly string _output;
+        private readonly Tensor?[] _slots;
+        private readonly int _outputSlot;
 
-        private sealed record Step(Node Node, string[] Inputs, Func<Tensor[], Tensor> Apply, string[] LastUses);
+        /// <param name="Inputs">Slots of the node's inputs, in order.</param>
+        /// <param name="Arguments">The array <see cref="Apply"/> is given, refilled from <see cref="Inputs"/> on every call.</param>
+        /// <param name="LastUses">Slots this step is the last reader of (never the input's or the output's), freed after it.</param>
+        private sealed record Step(Node Node, int[] Inputs, Tensor[] Arguments, Func<Tensor[], Tensor> Apply, int[] LastUses);
 
-        public GraphModule(Network network, NetworkWeights weights) : base(network.Id)
+        public GraphModule(Network network, NetworkWeights weights, ConvolutionPlan plan) : base(network.Id)
         {
-            _output = network.OutputName;
+            var slotOf = new Dictionary<string, int>(network.Nodes.Length + 1) { [Network.InputName] = 0 };
+            for (int i = 0; i < network.Nodes.Length; i++) slotOf[network.Nodes[i].Name] = i + 1;
+            _outputSlot = slotOf[network.OutputName];
+            _slots = new Tensor?[network.Nodes.Length + 1];
+
             var lastUse = new Dictionary<string, int>();
             for (int i = 0; i < network.Nodes.Length; i++)
                 foreach (var input in network.Nodes[i].Inputs)
@@ -141,9 +161,9 @@ public sealed class TorchNetwork : IDisposable
             for (int i = 0; i < network.Nodes.Length; i++)
             {
                 var node = network.Nodes[i];
-                var apply = Operation(network, node, weights);
-                string[] freed = [.. node.Inputs.Distinct().Where(t => lastUse[t] == i && t != Network.InputName && t != _output)];
-                _steps[i] = new Step(node, [.. node.Inputs], apply, freed);
+                var apply = InVariant(network, node, plan, Operation(network, node, weights));
+                int[] freed = [.. node.Inputs.Distinct().Where(t => lastUse[t] == i && t != Network.InputName && t != network.OutputName).Select(t => slotOf[t])];
+                _steps[i] = new Step(node, [.. node.Inputs.Select(t => slotOf[t])], new Tensor[node.Inputs.Length], apply, freed);
             }
         }
 
@@ -151,21 +171,52 @@ public sealed class TorchNetwork : IDisposable
 
         public Tensor Execute(Tensor input, Action<Node, Tensor>? observe)
         {
-            var values = new Dictionary<string, Tensor>(_steps.Length) { [Network.InputName] = input };
-            foreach (var step in _steps)
+            var slots = _slots;
+            slots[0] = input;
+            try
             {
-                var result = step.Apply([.. step.Inputs.Select(name => values[name])]);
-                values[step.Node.Name] = result;
-                observe?.Invoke(step.Node, result);
-                foreach (var name in step.LastUses)
+                for (int s = 0; s < _steps.Length; s++)
                 {
-                    // Free early to keep the peak memory of a Python module; never a tensor still held under another name.
-                    var freed = values[name];
-                    values.Remove(name);
-                    if (!values.Values.Any(v => ReferenceEquals(v, freed))) freed.Dispose();
+                    var step = _steps[s];
+                    var arguments = step.Arguments;
+                    var inputs = step.Inputs;
+                    for (int j = 0; j < inputs.Length; j++) arguments[j] = slots[inputs[j]]!;
+                    var result = step.Apply(arguments);
+                    // An operation that hands back one of its inputs gets a handle of its own, so that no two
+                    // slots ever hold the same tensor object and freeing a slot can never free a live value.
+                    if (Array.IndexOf(arguments, result) >= 0) result = result.alias();
+                    Array.Clear(arguments);
+                    slots[s + 1] = result;
+                    observe?.Invoke(step.Node, result);
+                    // Free early to keep the peak memory of a Python module.
+                    foreach (int freed in step.LastUses)
+                    {
+                        slots[freed]!.Dispose();
+                        slots[freed] = null;
+                    }
                 }
+                return slots[_outputSlot]!;
             }
-            return values[_output];
+            finally
+            {
+                // The module holds no tensor between calls: what is left belongs to the caller's dispose scope.
+                Array.Clear(slots);
+            }
+        }
+
+        /// <summary>A convolution the plan runs other than libtorch's default way, wrapped in its variant (delegates made once, none per call).</summary>
+        private static Func<Tensor[], Tensor> InVariant(Network network, Node node, ConvolutionPlan plan, Func<Tensor[], Tensor> apply)
+        {
+            if (node.Layer is not Conv2d) return apply;
+            var variant = plan.VariantOf(ConvolutionShape.Of(network, node));
+            if (variant == ConvolutionVariant.OneDnn) return apply;
+            var argument = new Tensor[1];
+            Func<Tensor, Tensor> convolution = x =>
+            {
+                argument[0] = x;
+                return apply(argument);
+            };
+            return x => variant.Run(convolution, x[0]);
         }
 
         private Func<Tensor[], Tensor> Operation(Network network, Node node, NetworkWeights weights)
@@ -242,7 +293,7 @@ public sealed class TorchNetwork : IDisposable
                     // A new handle on the same storage, so that freeing the input never frees the output.
                     return x => x[0].alias();
                 case Add:
-                    return x => x.Skip(1).Aggregate(x[0], (sum, term) => sum.add(term));
+                    return x => Sum(x);
                 case Multiply:
                     return x => x[0].mul(x[1]);
                 case Concat:
@@ -366,6 +417,20 @@ public sealed class TorchNetwork : IDisposable
                 default:
                     throw new NotSupportedException($"{network.Id}: the TorchSharp builder has no mapping for {node.Layer.Kind} layer '{name}'");
             }
+        }
+
+        /// <summary>x[0] + x[1] + ...: one call for two terms (residual adds), in order for more.</summary>
+        private static Tensor Sum(Tensor[] terms)
+        {
+            if (terms.Length == 1) return terms[0];
+            var sum = terms[0].add(terms[1]);
+            for (int i = 2; i < terms.Length; i++)
+            {
+                var next = sum.add(terms[i]);
+                sum.Dispose();
+                sum = next;
+            }
+            return sum;
         }
 
         private T Register<T>(string node, T module) where T : nn.Module

@@ -37,6 +37,12 @@ public sealed record RunManifest
     /// </summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
+    /// <summary>
+    /// TorchSharp cells some of whose convolution shapes failed the per-shape self-check and run another way
+    /// (oneDNN off, channels-last): "MODEL BACKEND tTHREADS bBATCH rRESOLUTION" → the variants, as their <c>device</c> column says.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ConvolutionVariants { get; init; } = new Dictionary<string, string>();
+
     /// <summary>How the numbers were computed (percentile definition, confidence interval method, ...), by name.</summary>
     public IReadOnlyDictionary<string, string> Methods { get; init; } = new Dictionary<string, string>();
 

@@ -19,10 +19,11 @@ public sealed record BackendOptions
     public string? Precision { get; init; }
 
     /// <summary>
-    /// TorchSharp backends: cap on oneDNN's instruction set (ONEDNN_MAX_CPU_ISA). "auto" (the default)
-    /// keeps libtorch's choice unless its convolutions fail the self-check on this CPU, then steps down
+    /// TorchSharp backends: process-wide cap on oneDNN's instruction set (ONEDNN_MAX_CPU_ISA), the last
+    /// resort behind the per-shape convolution variants. "auto" (the default) keeps libtorch's choice
+    /// unless some probe convolution fails the self-check in every variant on this CPU, then steps down
     /// (AVX2, then SSE41) to the first that passes; "none" never caps; an ISA name (AVX512_CORE, AVX2,
-    /// SSE41, ...) always caps there.
+    /// SSE41, ...) always caps there, for the whole process (per-shape checks then run under the cap).
     /// </summary>
     [System.Text.Json.Serialization.JsonPropertyName("onednn_max_isa")]
     public string? OneDnnMaxIsa { get; init; }

@@ -18,7 +18,7 @@ public sealed record ProbedBackend(BackendDescriptor Descriptor, BackendProbe Pr
 /// <summary>
 /// Probes backends in worker processes (each ONNX Runtime build and libtorch load in a process of
 /// its own), and for TorchSharp finds a oneDNN instruction-set cap under which libtorch computes
-/// convolutions right when its default kernels do not (see docs/benchmarks.md, "Correctness first").
+/// convolutions right when no per-shape variant of its kernels does (see docs/benchmarks.md, "Correctness first").
 /// </summary>
 public sealed class BackendProber(WorkerLauncher launcher, string scratchFolder)
 {

@@ -47,3 +47,9 @@ public interface ILoadedModel : IDisposable
     /// <summary>Runs one inference on the bound input, allocating nothing the engine does not need: the timed call.</summary>
     void Run();
 }
+
+/// <summary>A loaded model whose <c>device</c> column says more than its backend's probe could (TorchSharp: the convolution variant chosen per shape).</summary>
+public interface IDescribesDevice
+{
+    string Device { get; }
+}

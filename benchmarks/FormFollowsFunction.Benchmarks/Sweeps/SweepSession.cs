@@ -175,7 +175,7 @@ public sealed class SweepSession
         if (!outcome.Interrupted && Configuration.Profile) outcome = ProfileLayers(observer, cancellation);
         if (!outcome.Interrupted)
         {
-            Manifest = Manifest with { FinishedUtc = DateTime.UtcNow };
+            Manifest = Manifest with { FinishedUtc = DateTime.UtcNow, ConvolutionVariants = ConvolutionVariantsOf(Folder.ResultsFile) };
             Folder.WriteManifest(Manifest);
         }
         string cells = Path.Combine(Folder.Path, "cells");
@@ -221,6 +221,18 @@ public sealed class SweepSession
             Configuration.OptionsFor, available.ToDictionary(b => b.Key, b => b.Value.OneDnnMaxIsa), SweepRunner.WorkerEnvironment(Configuration));
         new LayerProfileRunner(_launcher, Folder.LayersFile, Folder.LogsFolder, settings, observer.Note).Run(cells, cancellation);
         return new SweepOutcome(Interrupted: cancellation.IsCancellationRequested);
+    }
+
+    /// <summary>The cells whose <c>device</c> column names per-shape convolution variants (see <see cref="Backends.Torch.TorchBackend.PlanConvolutions"/>).</summary>
+    private static IReadOnlyDictionary<string, string> ConvolutionVariantsOf(string resultsFile)
+    {
+        const string Marker = "per-shape convolutions: ";
+        var variants = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        if (!File.Exists(resultsFile)) return variants;
+        foreach (var row in ResultsCsv.Read(resultsFile))
+            if (row.Device.IndexOf(Marker, StringComparison.Ordinal) is int at and >= 0)
+                variants[$"{row.Model} {row.Backend} t{row.Threads} b{row.Batch} r{row.Resolution}"] = row.Device[(at + Marker.Length)..];
+        return variants;
     }
 
     /// <summary>

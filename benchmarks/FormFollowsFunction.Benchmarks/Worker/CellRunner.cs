@@ -65,10 +65,17 @@ public sealed class CellRunner(ModelCatalog catalog)
         var input = ModelInput.Create(network.InputShape, request.Seed);
         var weights = descriptor.Engine == InferenceEngine.TorchSharp ? definition.Weights(network, request.Seed) : null;
         var artifacts = new ModelArtifacts(network, weights, request.OnnxPath, input);
+        if (backend is Backends.Torch.TorchBackend torch)
+        {
+            // The per-shape convolution self-check, outside the timed load.
+            torch.InjectedSelfCheckFailure = WorkerFault.SelfCheckFailure(request, network);
+            torch.PlanConvolutions(network, request.Threads);
+        }
 
         var clock = Stopwatch.StartNew();
         using var model = backend.Load(artifacts, request.Threads);
         result.CompileMs = clock.Elapsed.TotalMilliseconds;
+        if (model is IDescribesDevice described) result.Device = described.Device;
 
         clock.Restart();
         var output = model.RunAndFetchOutput();

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using FormFollowsFunction.Architectures.Description;
+using FormFollowsFunction.Architectures.Torch;
 
 namespace FormFollowsFunction.Benchmarks.Worker;
 
@@ -10,7 +12,10 @@ namespace FormFollowsFunction.Benchmarks.Worker;
 /// without an answer, <c>perturb</c> their output by 1% before the parity check, or run <c>slow</c>:
 /// each timed call (warm-up and measured) 25% slower, by busy-waiting inside the call for a quarter of
 /// the call's own duration, a planted regression for testing <c>fff compare</c> and <c>fff history</c>.
-/// <c>slow=P%</c> plants a regression of P percent instead (<c>slow=100%</c> doubles every call).
+/// <c>selfcheck:BACKEND:MODEL:LAYER[,LAYER...]</c> makes the TorchSharp convolution self-check treat the
+/// default (oneDNN) kernel of those layers' shapes as wrong, so that the per-shape variant selection is
+/// tested on machines whose libtorch computes right.
+/// <c>slow=P%</c> plants a regression of P percent instead of 25% (<c>slow=100%</c> doubles every call).
 /// </summary>
 public static partial class WorkerFault
 {
@@ -22,7 +27,7 @@ public static partial class WorkerFault
     /// <summary>Aborts, hangs or exits now if a fault of that kind is requested for this cell.</summary>
     public static void InjectAtStart(CellRequest request)
     {
-        switch (Requested(request)?.Kind)
+        switch (Requested(request))
         {
             case "abort":
                 Abort();
@@ -39,7 +44,7 @@ public static partial class WorkerFault
     /// <summary>Perturbs <paramref name="output"/> in place if a <c>perturb</c> fault is requested for this cell.</summary>
     public static void PerturbOutput(CellRequest request, float[] output)
     {
-        if (Requested(request)?.Kind != "perturb") return;
+        if (Requested(request) != "perturb") return;
         for (int i = 0; i < output.Length; i++) output[i] *= PerturbationFactor;
     }
 
@@ -52,8 +57,9 @@ public static partial class WorkerFault
     /// </summary>
     public static Action SlowIfRequested(CellRequest request, Action call)
     {
-        if (Requested(request) is not { Kind: "slow" } fault) return call;
-        double fraction = fault.Size ?? SlowdownFraction;
+        var specs = Environment.GetEnvironmentVariable(Variable);
+        if (Matching(request, specs) is not [var kind, ..] || KindOf(kind) != "slow") return call;
+        double fraction = SlowSize(kind, specs!) ?? SlowdownFraction;
         return () =>
         {
             long start = Stopwatch.GetTimestamp();
@@ -64,36 +70,57 @@ public static partial class WorkerFault
         };
     }
 
-    private sealed record Fault(string Kind, double? Size);
+    /// <summary>A fault's kind: <c>slow=P%</c> is a <c>slow</c> fault.</summary>
+    private static string KindOf(string fault) => fault.StartsWith("slow=", StringComparison.Ordinal) ? "slow" : fault;
 
-    private static Fault? Requested(CellRequest request)
+    /// <summary>For <c>slow=P%</c>, P as a fraction of the call's own duration; null for a plain <c>slow</c>.</summary>
+    private static double? SlowSize(string fault, string specs)
     {
-        if (request.ReferenceOnly || Environment.GetEnvironmentVariable(Variable) is not { Length: > 0 } specs) return null;
+        if (!fault.StartsWith("slow=", StringComparison.Ordinal)) return null;
+        string size = fault["slow=".Length..].TrimEnd('%');
+        if (!double.TryParse(size, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double percent)
+            || !(percent > 0) || double.IsInfinity(percent))
+            throw new ArgumentException($"{Variable}={specs}: slow=P% needs a positive percentage such as slow=100%, got '{fault}'");
+        return percent / 100;
+    }
+
+    /// <summary>Under a <c>selfcheck</c> fault for this cell, the convolution shapes of the named layers; else null.</summary>
+    public static Func<ConvolutionShape, bool>? SelfCheckFailure(CellRequest request, Network network) =>
+        SelfCheckFailure(request, network, Environment.GetEnvironmentVariable(Variable));
+
+    /// <summary><see cref="SelfCheckFailure(CellRequest, Network)"/> for the fault specification <paramref name="specs"/> (tests).</summary>
+    internal static Func<ConvolutionShape, bool>? SelfCheckFailure(CellRequest request, Network network, string? specs)
+    {
+        if (Matching(request, specs) is not ["selfcheck", _, _, var layers, ..]) return null;
+        var shapes = new HashSet<ConvolutionShape>();
+        foreach (var layer in layers.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var node = network.Nodes.FirstOrDefault(n => n.Name == layer)
+                ?? throw new ArgumentException($"{Variable}: {network.Id} has no layer '{layer}'; name a convolution layer of the model (fff describe {network.Id})");
+            shapes.Add(ConvolutionShape.Of(network, node));
+        }
+        return shapes.Contains;
+    }
+
+    private static string? Requested(CellRequest request) =>
+        Matching(request, Environment.GetEnvironmentVariable(Variable)) is [var kind, ..] ? KindOf(kind) : null;
+
+    private static string[]? Matching(CellRequest request, string? specs)
+    {
+        if (request.ReferenceOnly || specs is not { Length: > 0 }) return null;
         foreach (var spec in specs.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var parts = spec.Split(':');
-            var fault = Parse(parts[0], specs);
+            if (KindOf(parts[0]) is not ("abort" or "hang" or "exit" or "perturb" or "slow" or "selfcheck"))
+                throw new ArgumentException($"{Variable}={specs}: a fault is abort, hang, exit, perturb, slow, slow=P% or selfcheck, got '{parts[0]}'");
+            SlowSize(parts[0], specs);
+            if (parts[0] == "selfcheck" && parts.Length < 4)
+                throw new ArgumentException($"{Variable}={specs}: write selfcheck:BACKEND:MODEL:LAYER[,LAYER...], for example selfcheck:torch-cpu:resnet18:layer1.0.conv1");
             if (parts.Length > 1 && !parts[1].Equals(request.Backend, StringComparison.OrdinalIgnoreCase)) continue;
             if (parts.Length > 2 && !parts[2].Equals(request.Model, StringComparison.OrdinalIgnoreCase)) continue;
-            return fault;
+            return parts;
         }
         return null;
-    }
-
-    /// <summary>A fault's kind, and for <c>slow=P%</c> its size as a fraction of the call's own duration.</summary>
-    private static Fault Parse(string kind, string specs)
-    {
-        if (kind.StartsWith("slow=", StringComparison.Ordinal))
-        {
-            string size = kind["slow=".Length..].TrimEnd('%');
-            if (!double.TryParse(size, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double percent)
-                || !(percent > 0) || double.IsInfinity(percent))
-                throw new ArgumentException($"{Variable}={specs}: slow=P% needs a positive percentage such as slow=100%, got '{kind}'");
-            return new Fault("slow", percent / 100);
-        }
-        if (kind is not ("abort" or "hang" or "exit" or "perturb" or "slow"))
-            throw new ArgumentException($"{Variable}={specs}: a fault is abort, hang, exit, perturb, slow or slow=P%, got '{kind}'");
-        return new Fault(kind, null);
     }
 
     [LibraryImport("libc", EntryPoint = "abort")]

@@ -100,9 +100,17 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
         var clock = Stopwatch.StartNew();
         float[] reference;
         if (settings.Threads > 0) TorchSharp.torch.set_num_threads(settings.Threads);
-        using (var torch = TorchNetwork.Build(network, weights))
+        // The per-shape convolution self-check, as a sweep's TorchSharp cells make it (docs/benchmarks.md).
+        var plan = ConvolutionSelfCheck.Select(network, TorchSharp.torch.get_num_threads());
+        if (!plan.Resolved)
+        {
+            progress.Profile.Out.Writer.WriteLine($"error: {model.Id}: libtorch computes convolutions wrong here in every variant ({plan.FailureSummary}); run with --onednn-max-isa SSE41");
+            return OutputsDiffer;
+        }
+        using (var torch = TorchNetwork.Build(network, weights, plan))
             reference = torch.Run(input);
         var torchTime = clock.Elapsed;
+        if (plan.Summary is { Length: > 0 } variants) progress.Profile.Out.Writer.WriteLine($"{model.Id}: TorchSharp {variants}");
 
         clock.Restart();
         float[] onnx = settings.OnnxFile is { } path

@@ -1,3 +1,4 @@
+using FormFollowsFunction.Architectures.Description;
 using FormFollowsFunction.Architectures.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -37,6 +38,11 @@ public sealed class TorchBackend : IInferenceBackend
 
     private bool IsCuda => Descriptor.DeviceKind == "cuda";
 
+    /// <summary>A test hook (<c>FFF_WORKER_FAULT=selfcheck:...</c>): convolution shapes whose default kernel the self-check is to treat as wrong.</summary>
+    public Func<ConvolutionShape, bool>? InjectedSelfCheckFailure { get; set; }
+
+    private (Network Network, int Threads, ConvolutionPlan Plan)? _planned;
+
     /// <summary>Applies the oneDNN cap (which must come before the first TorchSharp call of the process) and quiets libtorch's warnings.</summary>
     public void Prepare()
     {
@@ -71,12 +77,31 @@ public sealed class TorchBackend : IInferenceBackend
         }
         // A libtorch that computes wrong convolutions must not be timed as a baseline.
         if (!_selfCheck) return new BackendProbe(Descriptor.Name, true, version, DeviceDescription(), null);
-        var check = ConvolutionSelfCheck.Run();
-        if (!check.Passed)
+        // Shapes whose default kernel fails are fine as long as another variant computes them right (see PlanConvolutions).
+        var plan = ConvolutionSelfCheck.Probe();
+        if (!plan.Resolved)
             return new BackendProbe(Descriptor.Name, false, version, DeviceDescription(),
-                $"libtorch's convolutions are wrong on this CPU with oneDNN {(_oneDnnMaxIsa is null ? "uncapped" : $"capped at {_oneDnnMaxIsa}")}: {check.Summary}",
+                $"libtorch's convolutions are wrong on this CPU with oneDNN {(_oneDnnMaxIsa is null ? "uncapped" : $"capped at {_oneDnnMaxIsa}")} in every variant: {plan.FailureSummary}",
                 ComputesWrongly: true);
         return new BackendProbe(Descriptor.Name, true, version, DeviceDescription(), null);
+    }
+
+    /// <summary>
+    /// Runs the convolution self-check on every distinct convolution shape of <paramref name="network"/> at
+    /// <paramref name="threads"/> and chooses each shape's variant; <see cref="Load"/> then builds the module with it.
+    /// Call it before timing the load, so that compile time measures libtorch, not the check. A shape that no
+    /// variant computes right leaves only the process-wide cap, so it is an error naming that setting.
+    /// </summary>
+    public ConvolutionPlan PlanConvolutions(Network network, int threads)
+    {
+        Prepare();
+        var plan = IsCuda ? ConvolutionPlan.Default : ConvolutionSelfCheck.Select(network, threads, InjectedSelfCheckFailure);
+        if (!plan.Resolved)
+            throw new InvalidOperationException(
+                $"{network.Id}: libtorch computes convolutions wrong here in every variant ({plan.FailureSummary}); " +
+                $"cap oneDNN for the whole process with backend_options.{Descriptor.Name}.onednn_max_isa: SSE41");
+        _planned = (network, threads, plan);
+        return plan;
     }
 
     public ILoadedModel Load(ModelArtifacts model, int threads)
@@ -84,10 +109,13 @@ public sealed class TorchBackend : IInferenceBackend
         Prepare();
         torch.set_num_threads(threads);
         var weights = model.Weights ?? throw new ArgumentException("TorchSharp needs the network's weights", nameof(model));
-        var network = TorchNetwork.Build(model.Network, weights);
+        var plan = _planned is { } planned && ReferenceEquals(planned.Network, model.Network) && planned.Threads == threads
+            ? planned.Plan
+            : PlanConvolutions(model.Network, threads);
+        var network = TorchNetwork.Build(model.Network, weights, plan);
         try
         {
-            return new TorchLoadedModel(network, model, IsCuda ? CUDA : CPU, Settings.Boundary);
+            return new TorchLoadedModel(network, model, IsCuda ? CUDA : CPU, Settings.Boundary, DeviceDescription(plan));
         }
         catch
         {
@@ -101,11 +129,15 @@ public sealed class TorchBackend : IInferenceBackend
 
     private string DeviceDescription() => _oneDnnMaxIsa is null ? "cpu" : $"cpu (oneDNN max ISA {_oneDnnMaxIsa})";
 
+    /// <summary>The <c>device</c> column of a loaded model: the probe's, plus the convolution variants where any shape left libtorch's default.</summary>
+    private string DeviceDescription(ConvolutionPlan plan) =>
+        IsCuda ? $"cuda:0{Settings.DeviceSuffix}" : plan.Summary is { Length: > 0 } variants ? $"{DeviceDescription()}; {variants}" : DeviceDescription();
+
     /// <summary>
     /// A TorchSharp module with its input tensor created once: in host memory on the CPU and for the
     /// GPU's <c>host</c> boundary, on the GPU for its <c>device</c> boundary.
     /// </summary>
-    private sealed class TorchLoadedModel : ILoadedModel
+    private sealed class TorchLoadedModel : ILoadedModel, IDescribesDevice
     {
         private readonly TorchNetwork _network;
         private readonly Tensor _input;
@@ -113,8 +145,9 @@ public sealed class TorchBackend : IInferenceBackend
         private readonly bool _onGpu;
         private readonly bool _copyEachCall;
 
-        public TorchLoadedModel(TorchNetwork network, ModelArtifacts model, Device device, IoBoundary boundary)
+        public TorchLoadedModel(TorchNetwork network, ModelArtifacts model, Device device, IoBoundary boundary, string deviceDescription)
         {
+            Device = deviceDescription;
             _network = network;
             _device = device;
             _onGpu = device.type == DeviceType.CUDA;
@@ -124,6 +157,8 @@ public sealed class TorchBackend : IInferenceBackend
             if (_onGpu) _network.Module.to(device);
             _input = _onGpu && !_copyEachCall ? host.to(device) : host.clone();
         }
+
+        public string Device { get; }
 
         public void Run()
         {
