@@ -79,7 +79,7 @@ internal sealed class ProfileCommand : Command<ProfileCommand.Settings>
         var log = ConsoleOutput.Diagnostics;
         void Progress(string line) => log.Profile.Out.Writer.WriteLine(line);
         Progress($"probing {string.Join(", ", backends.Select(b => b.Name))}...");
-        var probed = BackendsCommand.Probe(SweepPresets.Quick, backends, cancellation);
+        var probed = BackendProber.ProbeInScratchFolder(WorkerLauncher.ForCurrentProgram(), backends, SweepPresets.Quick.OptionsFor, cancellation);
         foreach (var b in probed.Where(b => !b.Available)) Progress($"warning: {b.Descriptor.Name} is skipped: {b.Probe.Reason}");
         foreach (var b in probed.Where(b => b.Available && b.Note is not null)) Progress($"note: {b.Note}");
         var available = probed.Where(b => b.Available).ToList();
@@ -90,7 +90,7 @@ internal sealed class ProfileCommand : Command<ProfileCommand.Settings>
         }
 
         Directory.CreateDirectory(folder.Path);
-        var cells = models.SelectMany(m => available.Select(b => new ProfileCell(m.Id, b.Descriptor, threads, settings.Batch, settings.Resolution))).ToList();
+        var cells = models.SelectMany(m => available.Select(b => new ProfileCell(m.Id, b.Descriptor, threads, settings.Batch, settings.Resolution, m.ResolvableId))).ToList();
         var profileSettings = new ProfileSettings(settings.Seed, settings.Iterations, TimeSpan.FromSeconds(settings.TimeoutSeconds),
             _ => BackendOptions.None, available.ToDictionary(b => b.Descriptor.Name, b => b.OneDnnMaxIsa));
         var outcomes = new LayerProfileRunner(WorkerLauncher.ForCurrentProgram(), folder.LayersFile, folder.LogsFolder, profileSettings, Progress)
