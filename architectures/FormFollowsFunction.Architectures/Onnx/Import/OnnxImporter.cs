@@ -66,7 +66,7 @@ public static class OnnxImporter
         var unsupported = UnsupportedOperators(model);
         if (unsupported.Count > 0)
             throw new OnnxImportException($"{file}: unsupported ONNX operators: {string.Join(", ", unsupported)}; " +
-                                          "measure it on ONNX Runtime backends only with --baseline ort-cpu, or see docs/user-models.md for the supported set");
+                                          "see docs/user-models.md for the supported set (files the importer cannot read are not measured yet, not even on ONNX Runtime alone)");
         long opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0).Max();
         if (opset is < 7 or > 21) throw new OnnxImportException($"{file}: opset {opset} is outside the supported 9 to 21; convert it with onnx.version_converter");
         var importer = new Importer(model.Graph, opset, file, networkId);
