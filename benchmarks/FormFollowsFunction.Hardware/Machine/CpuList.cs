@@ -6,23 +6,7 @@ namespace FormFollowsFunction.Hardware.Machine;
 public static class CpuList
 {
     /// <summary>How many numbers the list names; null when malformed.</summary>
-    public static int? Count(string text)
-    {
-        string t = text.Trim();
-        if (t.Length == 0) return 0;
-        int count = 0;
-        foreach (var part in t.Split(','))
-        {
-            var bounds = part.Split('-');
-            if (bounds.Length is < 1 or > 2) return null;
-            if (!int.TryParse(bounds[0], NumberStyles.None, CultureInfo.InvariantCulture, out int low)) return null;
-            int high = low;
-            if (bounds.Length == 2 && !int.TryParse(bounds[1], NumberStyles.None, CultureInfo.InvariantCulture, out high)) return null;
-            if (high < low) return null;
-            count += high - low + 1;
-        }
-        return count;
-    }
+    public static int? Count(string text) => Parse(text)?.Count;
 
     /// <summary>The numbers the list names, in the list's order; null when malformed.</summary>
     public static IReadOnlyList<int>? Parse(string text)
