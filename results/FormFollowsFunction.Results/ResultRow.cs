@@ -75,6 +75,14 @@ public sealed class ResultRow
     [Name("page_faults")] public double? PageFaults { get; set; }
     [Name("counters_status")] public string CountersStatus { get; set; } = "";
 
+    // The machine's state while the cell ran.
+    /// <summary>
+    /// Round trip of a cache line between two threads pinned to two cores, in nanoseconds, measured by the
+    /// worker before it loaded the engine (<c>CoreLatencyProbe</c>); a cell's row: the median over the launches
+    /// it was estimated from. Empty where threads cannot be pinned to two processors.
+    /// </summary>
+    [Name("core_latency_ns")] public double? CoreLatencyNs { get; set; }
+
     // Working sets relative to the last-level cache (from the counts and the machine's L3 size).
     [Name("l3_bytes")] public long? L3Bytes { get; set; }
     [Name("weight_l3_ratio")] public double? WeightL3Ratio { get; set; }

@@ -31,6 +31,7 @@ public sealed class ResultRowAssembler(SweepContext context, SweepConfiguration 
         row.ParityReference = measured.ParityReference;
         row.ParityRelErr = measured.ParityRelErr;
         row.SamplesFile = measured.SamplesWritten && samplesFile is not null ? samplesFile : "";
+        row.CoreLatencyNs = measured.CoreLatencyNs;
         if (measured.Statistics is { } stats)
         {
             row.Iterations = stats.Count;
@@ -55,7 +56,9 @@ public sealed class ResultRowAssembler(SweepContext context, SweepConfiguration 
     /// The row of a cell from its launches' rows, in launch order. Status: the first launch that
     /// was not measured (failed, crashed, timeout) decides it, else a mismatch in any launch, else ok.
     /// Latency: <see cref="LaunchEstimate"/> over the timed launches (median of their medians, 95%
-    /// interval with the between-launch variation); with one launch, that launch's own figures. The
+    /// interval with the between-launch variation); for a multi-threaded cell, over those measured in the
+    /// machine state most of them share (<see cref="CoreLatencyStates.Majority"/>; launches.csv keeps the
+    /// others); with one launch, that launch's own figures. The
     /// other columns: iterations summed; mean and standard deviation of all iterations pooled; min and
     /// max over all; p90, p99, compile, first inference and counters as the median over launches;
     /// the largest parity error; the stop reason if all launches agree, else each with its count.
@@ -66,6 +69,8 @@ public sealed class ResultRowAssembler(SweepContext context, SweepConfiguration 
         if (launches.Count == 1) return Copy(launches[0], launchCount: 1);
 
         var timed = launches.Where(l => l.MedianMs > 0 && l.Iterations > 0).ToList();
+        // A multi-threaded cell's latency depends on where the host placed the cores: one state's launches only.
+        if (CoreLatencyStates.Matters(launches[0].Threads)) timed = [.. CoreLatencyStates.Majority(timed, l => l.CoreLatencyNs)];
         var row = Copy(launches[^1], launchCount: timed.Count);
         var broken = launches.Select((l, i) => (Row: l, Index: i + 1))
             .FirstOrDefault(l => l.Row.ParsedStatus is not (CellStatus.Ok or CellStatus.Mismatch));
@@ -77,6 +82,7 @@ public sealed class ResultRowAssembler(SweepContext context, SweepConfiguration 
         row.CompileMs = MedianOf(launches.Select(l => l.CompileMs));
         row.FirstMs = MedianOf(launches.Select(l => l.FirstMs));
         row.ParityRelErr = launches.Max(l => l.ParityRelErr);
+        row.CoreLatencyNs = MedianOf((timed.Count > 0 ? timed : launches).Select(l => l.CoreLatencyNs));
         if (timed.Count == 0)
         {
             SetRoofline(row);

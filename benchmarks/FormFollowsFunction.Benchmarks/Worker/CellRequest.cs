@@ -111,6 +111,9 @@ public sealed class CellMeasurement
 
     public int WorkerPid { get; set; } = Environment.ProcessId;
 
+    /// <summary>The core-to-core round trip measured before the engine was loaded, in nanoseconds; null where it could not be measured.</summary>
+    public double? CoreLatencyNs { get; set; }
+
     /// <summary>Milliseconds from the worker process's start to its first warm-up call; see <see cref="LaunchRow.SetupMs"/>.</summary>
     public double? SetupMs { get; set; }
 

@@ -6,6 +6,7 @@ using FormFollowsFunction.Benchmarks.Backends;
 using FormFollowsFunction.Benchmarks.Parity;
 using FormFollowsFunction.Benchmarks.Timing;
 using FormFollowsFunction.Hardware.Counters;
+using FormFollowsFunction.Hardware.Machine;
 using FormFollowsFunction.Results;
 
 namespace FormFollowsFunction.Benchmarks.Worker;
@@ -42,6 +43,9 @@ public sealed class CellRunner(ModelCatalog catalog)
             if (OperatingSystem.IsLinux() || OperatingSystem.IsWindows()) PinToFirstCpus(request.Threads);
             else throw new PlatformNotSupportedException("pinning needs Linux or Windows");
         }
+
+        // The machine's state, before any engine thread exists to compete with the probe's two pinned threads.
+        if (!request.ReferenceOnly) result.CoreLatencyNs = CoreLatencyProbe.Measure(out _)?.RoundTripNs;
 
         var events = request.ReferenceOnly ? [] : request.Counters.Select(CounterEvent.Parse).ToList();
         using var counters = events.Count > 0 ? CounterGroup.Open(events, CounterScope.CallingThreadAndNewThreads) : null;

@@ -51,6 +51,30 @@ public sealed class LaunchAssemblyTests
     }
 
     [Fact]
+    public void A_multi_threaded_cell_is_estimated_from_the_launches_of_its_majority_machine_state()
+    {
+        ResultRow At(double median, double coreNs, int threads = 2)
+        {
+            var launch = Launch(median, 100, median, 0.1);
+            launch.Threads = threads;
+            launch.CoreLatencyNs = coreNs;
+            return launch;
+        }
+        // Three launches with the cores close together (about 105 ns), one with them far apart and twice as slow.
+        var row = ResultRowAssembler.Cell([At(1.0, 104), At(2.1, 420), At(1.1, 108), At(1.05, 100)]);
+
+        Assert.Equal(3, row.Launches);
+        Assert.Equal(1.05, row.MedianMs);
+        Assert.Equal(104, row.CoreLatencyNs);
+        Assert.Equal(300, row.Iterations);
+
+        // One thread synchronises across no cores: every launch counts.
+        var single = ResultRowAssembler.Cell([At(1.0, 104, 1), At(2.1, 420, 1), At(1.1, 108, 1), At(1.05, 100, 1)]);
+        Assert.Equal(4, single.Launches);
+        Assert.Equal(1.075, single.MedianMs!.Value, 12);
+    }
+
+    [Fact]
     public void One_launch_keeps_its_own_figures_and_interval()
     {
         var launch = Launch(10, 100, 10.2, 1);

@@ -38,7 +38,7 @@ internal sealed class DoctorCommand : Command<DoctorCommand.Settings>
     {
         var extra = settings.Events.Select(CounterEvent.Parse).ToList();
 
-        var report = HardwareDiagnosis.Run(extra, [new MachinePeaksDiagnosis(settings.Reprobe), .. Sections]);
+        var report = HardwareDiagnosis.Run(extra, [new MachinePeaksDiagnosis(settings.Reprobe), new CoreLatencyDiagnosis(), .. Sections]);
         if (settings.Json)
             ConsoleOutput.Standard.Profile.Out.Writer.WriteLine(ToJson(report).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         else

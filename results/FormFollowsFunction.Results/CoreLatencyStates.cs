@@ -1,0 +1,58 @@
+namespace FormFollowsFunction.Results;
+
+/// <summary>
+/// Machine states told apart by the core-to-core round trip (<c>core_latency_ns</c>): launches whose round
+/// trips lie within <see cref="SameStateRatio"/> of each other ran with the processors placed alike; a
+/// larger jump is the host moving a virtual machine's CPUs (on the project's build VM: about 105 ns and
+/// about 420 ns, a factor of 4). A multi-threaded cell's latency depends on that state (threads that
+/// synchronise across cores wait for each other's cache lines), so its launches are estimated, paired and
+/// compared within one state; a single-threaded cell synchronises across no cores and is not split.
+/// </summary>
+public static class CoreLatencyStates
+{
+    /// <summary>Round trips at most this factor apart are one state; the build VM's two states were 4x apart, their spread within a state under 1.2x.</summary>
+    public const double SameStateRatio = 1.5;
+
+    /// <summary>Whether a cell at <paramref name="threads"/> intra-op threads depends on the state (it synchronises across cores).</summary>
+    public static bool Matters(int threads) => threads > 1;
+
+    /// <summary>
+    /// Groups round trips into states: sorted, a new state wherever one value is more than
+    /// <see cref="SameStateRatio"/> times the one before it. Returns each input's state as the median round
+    /// trip of its group, in input order (null stays null: a launch without the figure has no known state).
+    /// </summary>
+    public static IReadOnlyList<double?> Of(IReadOnlyList<double?> roundTripsNs)
+    {
+        var known = roundTripsNs.Where(v => v is > 0).Select(v => v!.Value).Distinct().Order().ToList();
+        var groups = new List<List<double>>();
+        foreach (double value in known)
+        {
+            if (groups.Count == 0 || value > groups[^1][^1] * SameStateRatio) groups.Add([]);
+            groups[^1].Add(value);
+        }
+        var stateOf = new Dictionary<double, double>();
+        foreach (var group in groups)
+        {
+            var all = roundTripsNs.Where(v => v is > 0 && group.Contains(v!.Value)).Select(v => v!.Value).Order().ToList();
+            double median = all.Count % 2 == 1 ? all[all.Count / 2] : (all[all.Count / 2 - 1] + all[all.Count / 2]) / 2;
+            foreach (double value in group) stateOf[value] = median;
+        }
+        return [.. roundTripsNs.Select(v => v is > 0 ? stateOf[v.Value] : (double?)null)];
+    }
+
+    /// <summary>
+    /// The items (launches of one cell) measured in the state that most of them share, in their order;
+    /// a tie goes to the faster state. All of them when fewer than two states are present or when any
+    /// item lacks the figure (a run from before the probe, or a machine where it cannot be measured).
+    /// </summary>
+    public static IReadOnlyList<T> Majority<T>(IReadOnlyList<T> items, Func<T, double?> roundTripNs)
+    {
+        var states = Of([.. items.Select(roundTripNs)]);
+        if (states.Any(s => s is null) || states.Distinct().Count() < 2) return items;
+        double chosen = states.GroupBy(s => s!.Value).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First().Key;
+        return [.. items.Where((_, i) => states[i] == chosen)];
+    }
+
+    /// <summary>"105 ns" for a state, as reports and messages name it.</summary>
+    public static string Name(double stateNs) => $"{stateNs:0} ns";
+}
