@@ -16,6 +16,10 @@ public static class CoreLatencyStates
     /// <summary>Whether a cell at <paramref name="threads"/> intra-op threads depends on the state (it synchronises across cores).</summary>
     public static bool Matters(int threads) => threads > 1;
 
+    /// <summary>Whether two round trips are one state; an unknown figure (null) is taken to be the same state.</summary>
+    public static bool Same(double? aNs, double? bNs) =>
+        aNs is not > 0 || bNs is not > 0 || Math.Max(aNs.Value, bNs.Value) <= SameStateRatio * Math.Min(aNs.Value, bNs.Value);
+
     /// <summary>
     /// Groups round trips into states: sorted, a new state wherever one value is more than
     /// <see cref="SameStateRatio"/> times the one before it. Returns each input's state as the median round

@@ -19,6 +19,13 @@ public enum ComparisonVerdict
     /// regression nor an improvement, and it does not fail the comparison by itself.
     /// </summary>
     ConfigurationChanged,
+    /// <summary>
+    /// Ok in both runs, but a multi-threaded cell whose launches ran in different machine states in the two
+    /// runs (the core-to-core round trip, <c>core_latency_ns</c>: a virtual machine's host placed its CPUs
+    /// differently), with too few launches in a common state to test: not comparable, so neither a
+    /// regression nor an improvement, and it does not fail the comparison by itself.
+    /// </summary>
+    MachineStateChanged,
     /// <summary>Beyond the threshold, but not statistically significant: noise until shown otherwise.</summary>
     NotSignificant,
     /// <summary>Beyond the threshold, and neither launches, raw samples nor confidence intervals allow a test.</summary>

@@ -33,7 +33,7 @@ public static class ComparisonWriter
     public static readonly IReadOnlyList<ComparisonVerdict> Severity =
     [
         ComparisonVerdict.Regression, ComparisonVerdict.NewlyFailing, ComparisonVerdict.Improvement, ComparisonVerdict.Fixed,
-        ComparisonVerdict.ConfigurationChanged, ComparisonVerdict.NotSignificant, ComparisonVerdict.Inconclusive, ComparisonVerdict.StillFailing, ComparisonVerdict.Unchanged,
+        ComparisonVerdict.ConfigurationChanged, ComparisonVerdict.MachineStateChanged, ComparisonVerdict.NotSignificant, ComparisonVerdict.Inconclusive, ComparisonVerdict.StillFailing, ComparisonVerdict.Unchanged,
     ];
 
     public static string VerdictName(ComparisonVerdict verdict) => verdict switch
@@ -43,6 +43,7 @@ public static class ComparisonWriter
         ComparisonVerdict.Improvement => "improvement",
         ComparisonVerdict.Fixed => "fixed",
         ComparisonVerdict.ConfigurationChanged => "configuration changed",
+        ComparisonVerdict.MachineStateChanged => "machine state changed",
         ComparisonVerdict.NotSignificant => "not significant",
         ComparisonVerdict.Inconclusive => "inconclusive",
         ComparisonVerdict.StillFailing => "still failing",

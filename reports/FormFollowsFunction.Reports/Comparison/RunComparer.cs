@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using FormFollowsFunction.Reports.Input;
 using FormFollowsFunction.Reports.Statistics;
 using FormFollowsFunction.Results;
+using MathNet.Numerics.Statistics;
 using Perfolizer.Mathematics.SignificanceTesting.Base;
 using Perfolizer.Mathematics.SignificanceTesting.MannWhitney;
 using Perfolizer.Metrology;
@@ -19,7 +20,9 @@ namespace FormFollowsFunction.Reports.Comparison;
 /// detected; otherwise (runs from before launches, or one launch per cell) the within-process test
 /// of before: Mann-Whitney U on raw samples, else non-overlap of the medians' confidence intervals,
 /// with a warning. A cell whose configuration (device, graph optimisation, backend version, ONNX file)
-/// differs gets <see cref="ComparisonVerdict.ConfigurationChanged"/>.
+/// differs gets <see cref="ComparisonVerdict.ConfigurationChanged"/>. A multi-threaded cell is compared on
+/// the launches of the machine state (core-to-core round trip) that both runs share, and gets
+/// <see cref="ComparisonVerdict.MachineStateChanged"/> where they share none.
 /// </para>
 /// <para>
 /// Per backend: the geometric mean of its cells' ratios with a 95% t interval over the cells; a
@@ -79,29 +82,80 @@ public static class RunComparer
             MethodWarnings(baseRun, newRun, cells));
     }
 
-    /// <summary>A matched cell before the verdict: the rows, the ratio, and the test that could be made.</summary>
+    /// <summary>
+    /// A matched cell before the verdict: the rows, the test that could be made, and where launches were
+    /// chosen by machine state, the ratio of the chosen launches' medians (else the rows' medians give it).
+    /// </summary>
     private sealed record Prepared(
         CellKey Key, ResultRow Base, ResultRow New, bool BaseOk, bool NewOk, int BaseLaunches, int NewLaunches,
         IReadOnlyList<string> ConfigurationChanges, WelchTest? Welch,
-        SignificanceMethod OtherMethod, double? OtherP, bool OtherSignificant, string TestNote);
+        SignificanceMethod OtherMethod, double? OtherP, bool OtherSignificant, string TestNote)
+    {
+        public string? MachineStateChange { get; init; }
+
+        public double? StateRatio { get; init; }
+    }
 
     private static Prepared Prepare(LoadedRun baseRun, ResultRow baseRow, LoadedRun newRun, ResultRow newRow, double alpha)
     {
         bool baseOk = baseRow.IsOk && baseRow.MedianMs > 0, newOk = newRow.IsOk && newRow.MedianMs > 0;
-        var baseLaunches = baseRun.OkLaunchMedians(baseRow.Key);
-        var newLaunches = newRun.OkLaunchMedians(newRow.Key);
+        var baseLaunches = baseRun.LaunchesOf(baseRow.Key).Where(LoadedRun.IsUsable).Select(l => l.Measurement).ToList();
+        var newLaunches = newRun.LaunchesOf(newRow.Key).Where(LoadedRun.IsUsable).Select(l => l.Measurement).ToList();
         var empty = new Prepared(baseRow.Key, baseRow, newRow, baseOk, newOk, baseLaunches.Count, newLaunches.Count, [], null, SignificanceMethod.None, null, false, "");
         if (!baseOk || !newOk) return empty;
         var changes = ConfigurationChanges(baseRow, newRow);
         if (changes.Count > 0) return empty with { ConfigurationChanges = changes };
-        if (baseLaunches.Count >= MinimumLaunches && newLaunches.Count >= MinimumLaunches)
+        var states = InCommonState(baseRow, baseLaunches, newRow, newLaunches);
+        if (states.Change is { } change) return empty with { MachineStateChange = change };
+        if (states.Base.Count >= MinimumLaunches && states.New.Count >= MinimumLaunches)
             return empty with
             {
-                Welch = WelchTest.Compare(baseLaunches.Select(m => Math.Log(m)).ToList(), newLaunches.Select(m => Math.Log(m)).ToList()),
+                Welch = WelchTest.Compare(states.Base.Select(m => Math.Log(m)).ToList(), states.New.Select(m => Math.Log(m)).ToList()),
+                TestNote = states.Note,
+                StateRatio = states.Note.Length > 0 ? states.New.Median() / states.Base.Median() : null,
             };
         var (method, p, significant, note) = Test(baseRun, baseRow, newRun, newRow, alpha);
         return empty with { OtherMethod = method, OtherP = p, OtherSignificant = significant, TestNote = note };
     }
+
+    /// <summary>
+    /// The launch medians a cell is compared on. A single-threaded cell, or one whose launches lack the
+    /// core-to-core figure, uses all its ok launches. A multi-threaded cell uses those of the machine state
+    /// (<see cref="CoreLatencyStates"/>) in which both runs have most launches; where no state has
+    /// <see cref="MinimumLaunches"/> launches of each run (or, for runs without launches, where the two
+    /// rows' states differ), the cell is not comparable and <c>Change</c> says why.
+    /// </summary>
+    private static (IReadOnlyList<double> Base, IReadOnlyList<double> New, string Note, string? Change) InCommonState(
+        ResultRow baseRow, IReadOnlyList<ResultRow> baseLaunches, ResultRow newRow, IReadOnlyList<ResultRow> newLaunches)
+    {
+        static List<double> Medians(IEnumerable<ResultRow> launches) => [.. launches.Select(l => l.MedianMs!.Value)];
+        var all = (Medians(baseLaunches), Medians(newLaunches), "", (string?)null);
+        if (!CoreLatencyStates.Matters(baseRow.Threads)) return all;
+        if (baseLaunches.Count == 0 || newLaunches.Count == 0)
+            return CoreLatencyStates.Same(baseRow.CoreLatencyNs, newRow.CoreLatencyNs)
+                ? all
+                : (all.Item1, all.Item2, "", $"core-to-core round trip {RoundTrip(baseRow.CoreLatencyNs)} in the base run, {RoundTrip(newRow.CoreLatencyNs)} in the new one");
+
+        var launches = baseLaunches.Select(l => (Side: 0, Row: l)).Concat(newLaunches.Select(l => (Side: 1, Row: l))).ToList();
+        if (launches.Any(l => l.Row.CoreLatencyNs is not > 0)) return all;
+        var stateOf = CoreLatencyStates.Of([.. launches.Select(l => l.Row.CoreLatencyNs)]);
+        var byState = launches.Select((l, i) => (l.Side, l.Row, State: stateOf[i]!.Value)).GroupBy(l => l.State)
+            .Select(g => (State: g.Key, Base: Medians(g.Where(l => l.Side == 0).Select(l => l.Row)), New: Medians(g.Where(l => l.Side == 1).Select(l => l.Row))))
+            .ToList();
+        if (byState.Count == 1) return all;
+        var best = byState.OrderByDescending(s => Math.Min(s.Base.Count, s.New.Count)).ThenByDescending(s => s.Base.Count + s.New.Count).ThenBy(s => s.State).First();
+        if (Math.Min(best.Base.Count, best.New.Count) < MinimumLaunches)
+            return (all.Item1, all.Item2, "", $"core-to-core round trip {States(byState.Select(s => (s.State, s.Base.Count)))} in the base run, "
+                + $"{States(byState.Select(s => (s.State, s.New.Count)))} in the new one; fewer than {MinimumLaunches} launches of each run share a state");
+        return (best.Base, best.New,
+            $"compared on the launches at a core-to-core round trip of {CoreLatencyStates.Name(best.State)} ({best.Base.Count} of {baseLaunches.Count} base, "
+            + $"{best.New.Count} of {newLaunches.Count} new); the others ran in another machine state", null);
+    }
+
+    private static string RoundTrip(double? ns) => ns is > 0 ? CoreLatencyStates.Name(ns.Value) : "unknown";
+
+    private static string States(IEnumerable<(double State, int Count)> states) =>
+        string.Join(" and ", states.Where(s => s.Count > 0).OrderBy(s => s.State).Select(s => $"{CoreLatencyStates.Name(s.State)} ({s.Count} launch{(s.Count == 1 ? "" : "es")})"));
 
     private static CellComparison Decide(Prepared c, IReadOnlyDictionary<CellKey, double> adjustedOf, double detectionAlpha, ComparisonOptions options)
     {
@@ -123,7 +177,11 @@ public static class RunComparer
                 { BaseLaunches = c.BaseLaunches, NewLaunches = c.NewLaunches };
         }
 
-        double ratio = c.New.MedianMs!.Value / c.Base.MedianMs!.Value;
+        double ratio = c.StateRatio ?? c.New.MedianMs!.Value / c.Base.MedianMs!.Value;
+        if (c.MachineStateChange is { } stateChange)
+            return new CellComparison(c.Key, c.Base, c.New, ratio, SignificanceMethod.None, null, false, ComparisonVerdict.MachineStateChanged,
+                "machine state changed: " + stateChange)
+                { BaseLaunches = c.BaseLaunches, NewLaunches = c.NewLaunches };
         if (c.ConfigurationChanges.Count > 0)
             return new CellComparison(c.Key, c.Base, c.New, ratio, SignificanceMethod.None, null, false, ComparisonVerdict.ConfigurationChanged,
                 "configuration changed: " + string.Join("; ", c.ConfigurationChanges))
@@ -183,7 +241,7 @@ public static class RunComparer
     {
         double threshold = options.ThresholdPercent / 100;
         var result = new List<BackendComparison>();
-        foreach (var group in cells.Where(c => c.Ratio is > 0 && c.Verdict != ComparisonVerdict.ConfigurationChanged)
+        foreach (var group in cells.Where(c => c.Ratio is > 0 && c.Verdict is not (ComparisonVerdict.ConfigurationChanged or ComparisonVerdict.MachineStateChanged))
                      .GroupBy(c => c.Key.Backend).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var logs = group.Select(c => Math.Log(c.Ratio!.Value)).ToList();
@@ -205,7 +263,7 @@ public static class RunComparer
     /// <summary>A warning when some cells could only be compared within one process each (no launches, or one per cell).</summary>
     private static List<string> MethodWarnings(LoadedRun baseRun, LoadedRun newRun, IReadOnlyList<CellComparison> cells)
     {
-        var withinProcess = cells.Where(c => c.Ratio is not null && c.Verdict != ComparisonVerdict.ConfigurationChanged
+        var withinProcess = cells.Where(c => c.Ratio is not null && c.Verdict is not (ComparisonVerdict.ConfigurationChanged or ComparisonVerdict.MachineStateChanged)
             && c.Method != SignificanceMethod.WelchLaunches).ToList();
         if (withinProcess.Count == 0) return [];
         var reasons = new List<string>();
@@ -217,7 +275,7 @@ public static class RunComparer
         }
         return
         [
-            $"{withinProcess.Count} of {cells.Count(c => c.Ratio is not null && c.Verdict != ComparisonVerdict.ConfigurationChanged)} compared cell(s) could not be tested on launches ({string.Join("; ", reasons)}): "
+            $"{withinProcess.Count} of {cells.Count(c => c.Ratio is not null && c.Verdict is not (ComparisonVerdict.ConfigurationChanged or ComparisonVerdict.MachineStateChanged))} compared cell(s) could not be tested on launches ({string.Join("; ", reasons)}): "
             + "they were compared with Mann-Whitney on raw samples or by confidence-interval overlap, whose p-values describe one worker process each "
             + "and overstate significance; set --threshold above the machine's run-to-run variation, or measure with several launches per cell",
         ];

@@ -76,18 +76,23 @@ public static class SpeedupPairing
 
     /// <summary>
     /// The rounds in which both cells of one run had an ok launch with a median, in round order: the
-    /// two launches of a round measured the cells next to each other, on the same machine state. A
-    /// baseline borrowed from another run is never paired, since its rounds ran at other times.
+    /// two launches of a round measured the cells next to each other. A multi-threaded round whose two
+    /// launches ran in different machine states (<see cref="CoreLatencyStates"/>: the host moved the CPUs
+    /// between them) is left out. A baseline borrowed from another run is never paired, since its rounds
+    /// ran at other times.
     /// </summary>
     public static IReadOnlyList<LaunchPair> PairLaunches(LoadedRun run, ResultRow baseline, ResultRow accelerated)
     {
         var baselineByRound = run.LaunchesOf(baseline.Key).Where(LoadedRun.IsUsable)
-            .GroupBy(l => l.Round).ToDictionary(g => g.Key, g => g.Last().Measurement.MedianMs!.Value);
+            .GroupBy(l => l.Round).ToDictionary(g => g.Key, g => g.Last().Measurement);
+        bool statesMatter = CoreLatencyStates.Matters(accelerated.Threads);
         return run.LaunchesOf(accelerated.Key).Where(LoadedRun.IsUsable)
             .GroupBy(l => l.Round)
-            .Where(g => baselineByRound.ContainsKey(g.Key))
-            .OrderBy(g => g.Key)
-            .Select(g => new LaunchPair(g.Key, baselineByRound[g.Key], g.Last().Measurement.MedianMs!.Value))
+            .Select(g => (Round: g.Key, Accelerated: g.Last().Measurement, Baseline: baselineByRound.GetValueOrDefault(g.Key)))
+            .Where(p => p.Baseline is not null
+                && (!statesMatter || CoreLatencyStates.Same(p.Baseline.CoreLatencyNs, p.Accelerated.CoreLatencyNs)))
+            .OrderBy(p => p.Round)
+            .Select(p => new LaunchPair(p.Round, p.Baseline!.MedianMs!.Value, p.Accelerated.MedianMs!.Value))
             .ToList();
     }
 

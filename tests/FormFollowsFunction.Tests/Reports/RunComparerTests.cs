@@ -308,6 +308,67 @@ public sealed class RunComparerTests : IDisposable
     }
 
     [Fact]
+    public void Multi_threaded_cells_measured_wholly_in_another_machine_state_are_machine_state_changed_and_fail_nothing()
+    {
+        // The host moved the CPUs apart between the runs: every launch of the new run at 420 ns, and twice as slow.
+        var baseRun = Write(Launched with { RunId = "base", Seed = 161, CoreLatencyOfRound = _ => 105 });
+        var newRun = Write(Launched with { RunId = "new", Seed = 162, CoreLatencyOfRound = _ => 420, RoundDrift = _ => 2.0 });
+
+        var outcome = RunComparer.Compare(baseRun, newRun, new ComparisonOptions());
+
+        Assert.All(outcome.Cells, c =>
+        {
+            Assert.Equal(ComparisonVerdict.MachineStateChanged, c.Verdict);
+            Assert.Contains("core-to-core round trip 105 ns (5 launches) in the base run, 420 ns (5 launches) in the new one", c.Note);
+            Assert.InRange(c.Ratio!.Value, 1.7, 2.3);
+        });
+        Assert.All(outcome.Backends, b => Assert.Equal(0, b.Cells));
+        Assert.False(outcome.HasRegression);
+    }
+
+    [Fact]
+    public void A_regression_is_found_on_the_launches_both_runs_measured_in_one_machine_state()
+    {
+        // The new run's last round ran with the CPUs far apart (twice as slow for every cell); ort-cpu is also 25% slower.
+        var baseRun = Write(Launched with { RunId = "base", Seed = 171, CoreLatencyOfRound = _ => 105 });
+        var newRun = Write(Launched with
+        {
+            RunId = "new", Seed = 172,
+            CoreLatencyOfRound = r => r == 5 ? 420 : 110, RoundDrift = r => r == 5 ? 2.0 : 1.0,
+            LatencyFactor = (backend, _) => backend == "ort-cpu" ? 1.25 : 1.0,
+        });
+
+        var outcome = RunComparer.Compare(baseRun, newRun, new ComparisonOptions());
+
+        Assert.All(outcome.Cells.Where(c => c.Key.Backend == "ort-cpu"), c =>
+        {
+            Assert.Equal(ComparisonVerdict.Regression, c.Verdict);
+            Assert.InRange(c.Ratio!.Value, 1.15, 1.35);
+            Assert.Contains("compared on the launches at a core-to-core round trip of 105 ns (5 of 5 base, 4 of 5 new)", c.Note);
+        });
+        Assert.All(outcome.Cells.Where(c => c.Key.Backend == "torch-cpu"),
+            c => Assert.DoesNotContain(c.Verdict, new[] { ComparisonVerdict.Regression, ComparisonVerdict.Improvement }));
+        Assert.Equal(BackendVerdict.Regression, outcome.Backends.Single(b => b.Backend == "ort-cpu").Verdict);
+        Assert.Equal(BackendVerdict.Unchanged, outcome.Backends.Single(b => b.Backend == "torch-cpu").Verdict);
+    }
+
+    [Fact]
+    public void Single_threaded_cells_are_compared_on_every_launch_whatever_the_machine_state()
+    {
+        var single = Launched with { Threads = 1 };
+        var baseRun = Write(single with { RunId = "base", Seed = 181, CoreLatencyOfRound = _ => 105 });
+        var newRun = Write(single with { RunId = "new", Seed = 182, CoreLatencyOfRound = _ => 420 });
+
+        var outcome = RunComparer.Compare(baseRun, newRun, new ComparisonOptions());
+
+        Assert.All(outcome.Cells, c =>
+        {
+            Assert.Equal(SignificanceMethod.WelchLaunches, c.Method);
+            Assert.DoesNotContain(c.Verdict, new[] { ComparisonVerdict.MachineStateChanged, ComparisonVerdict.Regression, ComparisonVerdict.Improvement });
+        });
+    }
+
+    [Fact]
     public void Configuration_changes_name_every_column_that_differs()
     {
         var a = Row("m-d2-w1.0", "ort-cpu", 10);

@@ -147,6 +147,29 @@ public sealed class SpeedupPairingTests
     }
 
     [Fact]
+    public void A_round_whose_two_launches_ran_in_different_machine_states_is_not_paired_when_threads_synchronise()
+    {
+        var (baseline, baselineLaunches) = Cell("m-d2-w1.0", "torch-cpu", [10, 10, 20]);
+        var (backend, backendLaunches) = Cell("m-d2-w1.0", "ort-cpu", [5, 5, 5]);
+        // The host moved the CPUs apart between the two launches of round 3.
+        double[] baselineNs = [105, 110, 420], backendNs = [104, 108, 106];
+        for (int i = 0; i < 3; i++)
+        {
+            baselineLaunches[i].Measurement.CoreLatencyNs = baselineNs[i];
+            backendLaunches[i].Measurement.CoreLatencyNs = backendNs[i];
+        }
+        var run = Run("r1", [baseline, backend], launches: [.. baselineLaunches, .. backendLaunches]);
+
+        Assert.Equal([1, 2], Assert.Single(SpeedupPairing.Pair([run]).Speedups).Pairs.Select(p => p.Round));
+
+        // One thread each: no cross-core synchronisation, every round pairs.
+        foreach (var row in new[] { baseline, backend }.Concat(baselineLaunches.Select(l => l.Measurement)).Concat(backendLaunches.Select(l => l.Measurement)))
+            row.Threads = 1;
+        var single = Run("r2", [baseline, backend], launches: [.. baselineLaunches, .. backendLaunches]);
+        Assert.Equal([1, 2, 3], Assert.Single(SpeedupPairing.Pair([single]).Speedups).Pairs.Select(p => p.Round));
+    }
+
+    [Fact]
     public void A_resumed_run_counts_the_last_row_of_each_launch()
     {
         var (baseline, baselineLaunches) = Cell("m-d2-w1.0", "torch-cpu", [10, 10, 10]);

@@ -60,6 +60,9 @@ public sealed record SyntheticRun
     /// <summary>Multiplies every launch of round r (1-based): the machine's state in that round, shared by all its cells.</summary>
     public Func<int, double> RoundDrift { get; init; } = _ => 1.0;
 
+    /// <summary>The core-to-core round trip (ns) of every launch of round r (1-based), or null for none: the machine state of that round.</summary>
+    public Func<int, double?> CoreLatencyOfRound { get; init; } = _ => null;
+
     /// <summary>Overrides the launch medians of matching cells (backend, model): the K medians, in round order.</summary>
     public Func<string, string, IReadOnlyList<double>?> LaunchMedians { get; init; } = (_, _) => null;
 
@@ -240,6 +243,7 @@ public sealed record SyntheticRun
             launch.Measurement.MeanMs = m * 1.01;
             launch.Measurement.Ci95LowMs = m * 0.99;
             launch.Measurement.Ci95HighMs = m * 1.01;
+            launch.Measurement.CoreLatencyNs = CoreLatencyOfRound(round);
             launchRows.Add(launch);
         }
         var estimate = LaunchEstimate.Of(medians);

@@ -113,7 +113,7 @@ internal sealed class CompareCommand : Command<CompareCommand.Settings>
         int unchanged = outcome.Count(ComparisonVerdict.Unchanged);
         console.MarkupLine($"{outcome.Cells.Count} matched cells: {outcome.Count(ComparisonVerdict.Regression)} regression(s), " +
                            $"{outcome.Count(ComparisonVerdict.NewlyFailing)} newly failing, {outcome.Count(ComparisonVerdict.Improvement)} improvement(s), " +
-                           $"{outcome.Count(ComparisonVerdict.ConfigurationChanged)} configuration changed, {outcome.Count(ComparisonVerdict.StillFailing)} failing in both, {unchanged} unchanged within {outcome.Options.ThresholdPercent.ToString("0.##", CultureInfo.InvariantCulture)}%" +
+                           $"{outcome.Count(ComparisonVerdict.ConfigurationChanged)} configuration changed, {outcome.Count(ComparisonVerdict.MachineStateChanged)} machine state changed, {outcome.Count(ComparisonVerdict.StillFailing)} failing in both, {unchanged} unchanged within {outcome.Options.ThresholdPercent.ToString("0.##", CultureInfo.InvariantCulture)}%" +
                            (outcome.OnlyInBase.Count + outcome.OnlyInNew.Count > 0 ? $"; {outcome.OnlyInBase.Count} only in base ({outcome.Lost.Count} of them ok there: lost), {outcome.OnlyInNew.Count} only in new" : "") + (outcome.BackendRegressions.Count > 0 ? $"; backend regression(s): {string.Join(", ", outcome.BackendRegressions.Select(b => b.Backend))}" : "") + ".");
         console.MarkupLine(outcome.HasRegression ? "[red bold]regression found[/]" : "[green]no regression[/]");
     }
@@ -125,7 +125,7 @@ internal sealed class CompareCommand : Command<CompareCommand.Settings>
         {
             ComparisonVerdict.Regression or ComparisonVerdict.NewlyFailing => $"[red]{name}[/]",
             ComparisonVerdict.Improvement or ComparisonVerdict.Fixed => $"[green]{name}[/]",
-            ComparisonVerdict.ConfigurationChanged => $"[yellow]{name}[/]",
+            ComparisonVerdict.ConfigurationChanged or ComparisonVerdict.MachineStateChanged => $"[yellow]{name}[/]",
             _ => $"[grey]{name}[/]",
         };
     }
