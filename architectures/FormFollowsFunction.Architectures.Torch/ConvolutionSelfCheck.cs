@@ -18,6 +18,9 @@ public sealed record ConvolutionCheck(ConvolutionShape Shape, ConvolutionVariant
         : $"{Shape} with {Variant.Name()}: relative L2 error {RelativeL2Error:0.00e0}";
 }
 
+/// <summary>A shape that runs other than libtorch's default, and how: what a plan hands to later worker processes of the same cell.</summary>
+public sealed record ConvolutionChoice(ConvolutionShape Shape, ConvolutionVariant Variant);
+
 /// <summary>
 /// The variant each convolution shape of a network runs as, after the self-check. <see cref="Unresolved"/>
 /// lists the shapes for which no variant computed right: then only the process-wide oneDNN cap is left.
@@ -34,6 +37,19 @@ public sealed record ConvolutionPlan(IReadOnlyDictionary<ConvolutionShape, Convo
 
     /// <summary>The shapes that do not run libtorch's default, with their variant.</summary>
     public IEnumerable<KeyValuePair<ConvolutionShape, ConvolutionVariant>> Deviations => Variants.Where(v => v.Value != ConvolutionVariant.OneDnn);
+
+    /// <summary>The deviations as a list that travels between processes (JSON).</summary>
+    public IReadOnlyList<ConvolutionChoice> Choices => [.. Deviations.Select(d => new ConvolutionChoice(d.Key, d.Value))];
+
+    /// <summary>
+    /// The plan a self-check of <paramref name="network"/> chose earlier, rebuilt from its <see cref="Choices"/> without checking
+    /// again: every other distinct shape of the network runs libtorch's default.
+    /// </summary>
+    public static ConvolutionPlan FromChoices(Network network, IReadOnlyList<ConvolutionChoice> choices)
+    {
+        var chosen = choices.ToDictionary(c => c.Shape, c => c.Variant);
+        return new ConvolutionPlan(ConvolutionShape.DistinctIn(network).ToDictionary(s => s, s => chosen.GetValueOrDefault(s, ConvolutionVariant.OneDnn)), [], []);
+    }
 
     /// <summary>
     /// What the <c>device</c> column and the manifest say: empty when every shape runs libtorch's default, else

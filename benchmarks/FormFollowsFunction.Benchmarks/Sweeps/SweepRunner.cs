@@ -1,6 +1,7 @@
 using FormFollowsFunction.Architectures.Onnx.Import;
 using FormFollowsFunction.Architectures.Catalog;
 using FormFollowsFunction.Architectures.Onnx;
+using FormFollowsFunction.Architectures.Torch;
 using FormFollowsFunction.Benchmarks.Backends;
 using FormFollowsFunction.Benchmarks.Parity;
 using FormFollowsFunction.Benchmarks.Worker;
@@ -51,6 +52,9 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
     private readonly WorkerClient _workers = new(launcher, Path.Combine(folder.Path, "cells"), folder.LogsFolder);
     private readonly Dictionary<ModelGroup, ModelFileSidecar> _models = [];
     private readonly Dictionary<ModelGroup, ReferenceTracker> _references = [];
+
+    // What each TorchSharp cell's first launch chose per convolution shape: later launches reuse it instead of checking again.
+    private readonly Dictionary<CellKey, IReadOnlyList<ConvolutionChoice>> _convolutionChoices = [];
 
     public SweepOutcome Run(SweepPlan plan, SweepLedger ledger, SweepOutputs outputs, CancellationToken cancellation)
     {
@@ -170,8 +174,9 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
         string stem = CellFileStem(cell) + (configuration.Launches > 1 ? $"_l{launch.Round}" : "");
         string? samplesPath = configuration.KeepSamples ? Path.Combine(folder.SamplesFolder, stem + ".csv") : null;
         var (measured, exit) = RunWorker(cell, model, reference.Path, writesReference, referenceOnly: false, stem, samplesPath, cancellation,
-            selfCheck: launch.Round == 1);
+            selfCheck: launch.Round == 1, _convolutionChoices.GetValueOrDefault(cell.Key));
         if (exit.Cancelled) return null;
+        if (measured.ConvolutionChoices is { } choices) _convolutionChoices.TryAdd(cell.Key, choices);
         if (writesReference && !reference.Exists) reference.Failed(cell.Backend.Name, measured.Error.Length > 0 ? measured.Error : measured.Status.ToColumn());
         return new LaunchRow
         {
@@ -210,7 +215,8 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
     }
 
     private (CellMeasurement Measured, WorkerExit Exit) RunWorker(SweepCell cell, ModelFileSidecar model, string referencePath, bool writesReference,
-        bool referenceOnly, string stem, string? samplesPath, CancellationToken cancellation, bool selfCheck = true)
+        bool referenceOnly, string stem, string? samplesPath, CancellationToken cancellation, bool selfCheck = true,
+        IReadOnlyList<ConvolutionChoice>? convolutionChoices = null)
     {
         var request = new CellRequest
         {
@@ -231,6 +237,7 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
             Pin = configuration.Pin,
             Options = configuration.OptionsFor(cell.Backend.Name),
             SelfCheck = selfCheck,
+            ConvolutionChoices = convolutionChoices,
             OneDnnMaxIsa = context.Backends.TryGetValue(cell.Backend.Name, out var probed) ? probed.OneDnnMaxIsa : null,
         };
         var call = _workers.Call<CellMeasurement>(WorkerEntry.CellMode, request, stem, TimeSpan.FromSeconds(configuration.CellTimeoutSeconds),

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FormFollowsFunction.Architectures.Torch;
 using FormFollowsFunction.Benchmarks.Backends;
 using FormFollowsFunction.Benchmarks.Timing;
 using FormFollowsFunction.Hardware.Counters;
@@ -48,6 +49,13 @@ public sealed record CellRequest
     /// machine and cap give the same kernels, already checked twice in this run.
     /// </summary>
     public bool SelfCheck { get; init; } = true;
+
+    /// <summary>
+    /// TorchSharp: the per-shape convolution variants the cell's first launch chose (its self-check of every
+    /// shape, at the same threads, on this machine); later launches build their module with them instead of
+    /// checking every shape again. Null: check.
+    /// </summary>
+    public IReadOnlyList<ConvolutionChoice>? ConvolutionChoices { get; init; }
 
     /// <summary>Per-layer profiling (worker mode <c>profile</c>): measured forward passes per layer and end to end.</summary>
     public int ProfileIterations { get; init; } = 20;
@@ -110,6 +118,9 @@ public sealed class CellMeasurement
     public bool SamplesWritten { get; set; }
 
     public int WorkerPid { get; set; } = Environment.ProcessId;
+
+    /// <summary>TorchSharp: the convolution variants this launch's self-check chose (the shapes that leave libtorch's default); null for other engines.</summary>
+    public IReadOnlyList<ConvolutionChoice>? ConvolutionChoices { get; set; }
 
     /// <summary>The core-to-core round trip measured before the engine was loaded, in nanoseconds; null where it could not be measured.</summary>
     public double? CoreLatencyNs { get; set; }

@@ -73,7 +73,7 @@ public sealed class CellRunner(ModelCatalog catalog)
         {
             // The per-shape convolution self-check, outside the timed load.
             torch.InjectedSelfCheckFailure = WorkerFault.SelfCheckFailure(request, network);
-            torch.PlanConvolutions(network, request.Threads);
+            result.ConvolutionChoices = torch.PlanConvolutions(network, request.Threads, request.ConvolutionChoices).Choices;
         }
 
         var clock = Stopwatch.StartNew();

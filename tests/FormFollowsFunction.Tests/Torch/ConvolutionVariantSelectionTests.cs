@@ -6,6 +6,7 @@ using FormFollowsFunction.Benchmarks.Backends;
 using FormFollowsFunction.Benchmarks.Backends.Torch;
 using FormFollowsFunction.Benchmarks.Worker;
 using FormFollowsFunction.Tests.Export;
+using FormFollowsFunction.Tests.Support;
 
 namespace FormFollowsFunction.Tests.Torch;
 
@@ -91,6 +92,27 @@ public sealed class ConvolutionVariantSelectionTests
         Assert.Contains(ConvolutionShape.Of(network, layer).ToString(), device);
         using var standard = TorchNetwork.Build(network, weights);
         Assert.True(OutputComparison.RelativeL2Error(model.RunAndFetchOutput(), standard.Run(input)) <= 1e-5);
+    }
+
+    [Fact]
+    public void A_later_launch_rebuilds_the_first_launchs_plan_from_its_choices_without_checking_again()
+    {
+        var network = TestNetworks.Build(Model);
+        var failing = FirstDenseConvolution(network);
+        var plan = ConvolutionSelfCheck.Select(network, threads: 1, injectFailure: s => s == failing);
+
+        // The choices travel from the first launch's answer to the next launch's request as JSON.
+        using var folder = new TemporaryFolder();
+        string path = folder.Combine("request.json");
+        new CellRequest { Backend = "torch-cpu", Model = "dwbottleneck-d3-w0.5", ConvolutionChoices = plan.Choices }.Write(path);
+        var choices = CellRequest.Read(path).ConvolutionChoices!;
+        Assert.Equal(plan.Choices, choices);
+
+        var rebuilt = new TorchBackend(BackendCatalog.TorchCpu, BackendOptions.None, oneDnnMaxIsa: null, selfCheck: false)
+            .PlanConvolutions(network, threads: 1, choices);
+        Assert.Empty(rebuilt.Checks);
+        Assert.Equal(plan.Summary, rebuilt.Summary);
+        Assert.All(ConvolutionShape.DistinctIn(network), s => Assert.Equal(plan.VariantOf(s), rebuilt.VariantOf(s)));
     }
 
     [Fact]

@@ -91,11 +91,15 @@ public sealed class TorchBackend : IInferenceBackend
     /// <paramref name="threads"/> and chooses each shape's variant; <see cref="Load"/> then builds the module with it.
     /// Call it before timing the load, so that compile time measures libtorch, not the check. A shape that no
     /// variant computes right leaves only the process-wide cap, so it is an error naming that setting.
+    /// With <paramref name="earlierChoices"/> (what the cell's first launch chose, on this machine with the same
+    /// threads and cap), the plan is rebuilt from them without checking again.
     /// </summary>
-    public ConvolutionPlan PlanConvolutions(Network network, int threads)
+    public ConvolutionPlan PlanConvolutions(Network network, int threads, IReadOnlyList<ConvolutionChoice>? earlierChoices = null)
     {
         Prepare();
-        var plan = IsCuda ? ConvolutionPlan.Default : ConvolutionSelfCheck.Select(network, threads, InjectedSelfCheckFailure);
+        var plan = IsCuda ? ConvolutionPlan.Default
+            : earlierChoices is not null ? ConvolutionPlan.FromChoices(network, earlierChoices)
+            : ConvolutionSelfCheck.Select(network, threads, InjectedSelfCheckFailure);
         if (!plan.Resolved)
             throw new InvalidOperationException(
                 $"{network.Id}: libtorch computes convolutions wrong here in every variant ({plan.FailureSummary}); " +
