@@ -45,11 +45,12 @@ internal sealed class ProgressObserver(IAnsiConsole console, int launchesToRun) 
             ? FormattableString.Invariant($"median {median:0.###} ms (95% CI {row.Ci95LowMs:0.###}-{row.Ci95HighMs:0.###}), {row.Iterations} it, {row.StopReason}")
             : "";
         string parity = row.ParityRelErr is double error ? FormattableString.Invariant($", parity {error:0.0e0} vs {row.ParityReference}") : "";
+        string cores = row.CoreLatencyNs is double ns ? FormattableString.Invariant($", cores {ns:0} ns") : "";
         string problem = row.Error.Length > 0 ? $" — {row.Error}" : "";
         string eta = _bar is null && _done < launchesToRun ? $" (ETA {Remaining()})" : "";
         console.MarkupLine(
             $"[grey][[{_done}/{launchesToRun}]][/] {Markup.Escape(launch.Cell.Model.Id)} [blue]{Markup.Escape(launch.Cell.Backend.Name)}[/] t{launch.Cell.Threads}{Markup.Escape(RoundOf(launch))} " +
-            $"[{Color(row)}]{Markup.Escape(row.Status)}[/] {Markup.Escape(timing + parity + problem)}{eta}");
+            $"[{Color(row)}]{Markup.Escape(row.Status)}[/] {Markup.Escape(timing + parity + cores + problem)}{eta}");
     }
 
     public void CellFinished(SweepCell cell, ResultRow row)

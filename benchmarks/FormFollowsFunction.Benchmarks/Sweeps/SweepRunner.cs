@@ -53,6 +53,9 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
     private readonly Dictionary<ModelGroup, ModelFileSidecar> _models = [];
     private readonly Dictionary<ModelGroup, ReferenceTracker> _references = [];
 
+    // The core-to-core round trip of the last launch that measured it: a jump to another state is told as it happens.
+    private double? _lastCoreLatencyNs;
+
     // What each TorchSharp cell's first launch chose per convolution shape: later launches reuse it instead of checking again.
     private readonly Dictionary<CellKey, IReadOnlyList<ConvolutionChoice>> _convolutionChoices = [];
 
@@ -95,11 +98,23 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
                     outputs.Launches.Append(row);
                     ledger.Record(row);
                     observer.LaunchFinished(launch, row.Measurement);
+                    NoteMachineState(launch, row.Measurement.CoreLatencyNs);
                     if (ledger.IsComplete(cell.Key)) WriteCell(cell, ledger, outputs);
                 }
             }
         }
         return new SweepOutcome(Interrupted: false);
+    }
+
+    /// <summary>Tells the observer when a launch's core-to-core round trip belongs to another machine state than the launch before.</summary>
+    private void NoteMachineState(SweepLaunch launch, double? coreLatencyNs)
+    {
+        if (coreLatencyNs is not > 0) return;
+        if (_lastCoreLatencyNs is { } last && !CoreLatencyStates.Same(last, coreLatencyNs))
+            observer.Note($"the machine state changed before {launch.Cell.Model.Id} on {launch.Cell.Backend.Name} in round {launch.Round}: "
+                + $"core-to-core round trip {CoreLatencyStates.Name(last)} → {CoreLatencyStates.Name(coreLatencyNs.Value)} (a virtual machine's host moved its CPUs); "
+                + "multi-threaded cells are estimated, paired and compared within one state (docs/benchmarks.md, \"Machine states\")");
+        _lastCoreLatencyNs = coreLatencyNs;
     }
 
     /// <summary>

@@ -8,7 +8,7 @@ namespace FormFollowsFunction.Reports.History;
 
 /// <summary>
 /// Reads the columns of <c>results.csv</c> that a history needs (the cell key, status, median, launch
-/// spread, and what <c>changed</c> compares: backend version, device, graph optimisation, ONNX hash),
+/// spread, machine state, and what <c>changed</c> compares: backend version, device, graph optimisation, ONNX hash),
 /// with CsvHelper's parser and no record mapping. A year of nightly runs is over 100,000 rows of some 70
 /// columns; mapping every column of every row (<see cref="ResultsCsv.Read"/>) took most of the time.
 /// Same rules as <see cref="ResultsCsv"/>: the required columns must be there, only whole lines are rows
@@ -19,7 +19,7 @@ internal static class HistoryCsv
     private static readonly string[] Columns =
     [
         "run_id", "backend", "model", "threads", "batch", "resolution", "status", "median_ms",
-        "launches", "launch_cv", "backend_version", "device", "graph_optimization", "onnx_sha256",
+        "launches", "launch_cv", "backend_version", "device", "graph_optimization", "onnx_sha256", "core_latency_ns",
     ];
 
     public static IReadOnlyList<ResultRow> ReadResults(RunFolder folder)
@@ -61,6 +61,7 @@ internal static class HistoryCsv
                 Threads = Integer("threads"), Batch = Integer("batch"), Resolution = Integer("resolution"),
                 Status = Text("status"), MedianMs = Number("median_ms"), Launches = (int?)Number("launches"), LaunchCv = Number("launch_cv"),
                 BackendVersion = Text("backend_version"), Device = Text("device"), GraphOptimization = Text("graph_optimization"), OnnxSha256 = Text("onnx_sha256"),
+                CoreLatencyNs = Number("core_latency_ns"),
             });
         }
         return rows;

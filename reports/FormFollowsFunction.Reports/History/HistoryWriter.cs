@@ -35,7 +35,7 @@ public static class HistoryWriter
         var table = new Table("regressions", "Steps in cell latency over the runs (level after / level before)",
         [
             new("machine"), new("model"), new("backend"), new("threads", null, ColumnFormat.Integer), new("batch", null, ColumnFormat.Integer),
-            new("resolution", null, ColumnFormat.Integer), new("first_run"), new("last_good_run"), new("ratio", null, ColumnFormat.Fixed3),
+            new("resolution", null, ColumnFormat.Integer), new("machine_state_ns", null, ColumnFormat.Integer), new("first_run"), new("last_good_run"), new("ratio", null, ColumnFormat.Fixed3),
             new("ratio_ci95_low", null, ColumnFormat.Fixed3), new("ratio_ci95_high", null, ColumnFormat.Fixed3), new("verdict"),
             new("still_present"), new("before_ms", null, ColumnFormat.Fixed3), new("after_ms", null, ColumnFormat.Fixed3),
             new("runs_before", null, ColumnFormat.Integer), new("runs_after", null, ColumnFormat.Integer), new("noise_pct", null, ColumnFormat.Fixed2),
@@ -44,14 +44,15 @@ public static class HistoryWriter
         foreach (var s in Ordered(outcome.Steps))
         {
             var k = s.Cell.Key;
-            table.AddRow(s.Cell.Machine, k.Model, k.Backend, (double)k.Threads, (double)k.Batch, (double)k.Resolution,
+            table.AddRow(s.Cell.Machine, k.Model, k.Backend, (double)k.Threads, (double)k.Batch, (double)k.Resolution, s.Cell.MachineStateNs,
                 s.FirstRun.Id, s.LastGoodRun.Id, s.Ratio, s.RatioLow, s.RatioHigh, VerdictName(s.Verdict),
                 s.Step.IsCurrent ? "yes" : "no", Math.Exp(s.Step.Before.Level), Math.Exp(s.Step.After.Level),
                 (double)s.Step.Before.Length, (double)s.Step.After.Length, 100 * (Math.Exp(s.Cell.Detection.Sigma) - 1),
                 s.Changed, s.Cell.Anchor);
         }
         table.Notes.Add("ratio: exp(mean log latency after − mean log latency before) over the run medians of the two levels; interval: Welch t 95% on that difference. " +
-                        "still_present: no later step (the level lasts to the newest run). noise_pct: the series' robust per-run noise (MAD of successive differences).");
+                        "still_present: no later step (the level lasts to the newest run). noise_pct: the series' robust per-run noise (MAD of successive differences). " +
+                        "machine_state_ns: for a multi-threaded cell, the core-to-core round trip of the machine state its series was measured in (each state is a series of its own).");
         return table;
     }
 
@@ -86,7 +87,7 @@ public static class HistoryWriter
     {
         var s = options.Steps;
         return string.Create(CultureInfo.InvariantCulture,
-            $"Method: per machine and cell, the log of each run's median latency (ok cells); noise σ = 1.4826 · median |successive difference| / √2 " +
+            $"Method: per machine and cell (a multi-threaded cell: per machine state, the core-to-core round trip), the log of each run's median latency (ok cells); noise σ = 1.4826 · median |successive difference| / √2 " +
             $"(at least {s.SigmaFloor:0.###} and the launches' own spread); L1 piecewise-constant fit by dynamic programming with penalty {s.PenaltyFactor:0.##} · σ · ln n per step; " +
             $"a step counts when the new level lasts at least {s.MinPersistence} run(s), |log ratio| > max(ln(1 + {s.ThresholdPercent:0.##}%), {s.NoiseFactor:0.##} σ) and the ratio's 95% interval excludes 1.");
     }
@@ -180,7 +181,7 @@ internal static class HistoryDashboard
     }
 
     private static string CellName(CellHistory cell) =>
-        $"{cell.Key.Model} {cell.Key.Backend} t{cell.Key.Threads} b{cell.Key.Batch} {cell.Key.Resolution}px";
+        $"{cell.Key.Model} {cell.Key.Backend} t{cell.Key.Threads} b{cell.Key.Batch} {cell.Key.Resolution}px" + (cell.StateLabel.Length > 0 ? $", {cell.StateLabel}" : "");
 
     /// <summary>One cell: name, newest latency and a small SVG of log latency per run, levels dashed, steps as vertical lines.</summary>
     private static string CellBox(CellHistory cell, IReadOnlyList<HistoryStep> steps)

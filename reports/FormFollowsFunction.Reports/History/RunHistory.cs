@@ -50,10 +50,20 @@ public sealed record HistoryRun(RunFolder Folder, RunManifest Manifest, IReadOnl
 /// <summary>Runs whose fingerprints show no difference (and share a hostname): one machine.</summary>
 public sealed record MachineHistory(string Name, MachineFingerprint Fingerprint, IReadOnlyList<HistoryRun> Runs);
 
-/// <summary>One cell's latency over a machine's runs: one point per run where it was ok.</summary>
+/// <summary>
+/// One cell's latency over a machine's runs: one point per run where it was ok. A multi-threaded cell has a
+/// series per machine state (<see cref="MachineStateNs"/>, the core-to-core round trip of the state its
+/// runs were measured in; null for a single-threaded cell or runs without the figure), since its latency
+/// depends on where the host placed the cores.
+/// </summary>
 public sealed record CellHistory(string Machine, CellKey Key, IReadOnlyList<HistoryRun> Runs, IReadOnlyList<double> MedianMs, StepDetection Detection)
 {
-    public string Anchor => HistoryAnchors.Cell(Machine, Key);
+    public double? MachineStateNs { get; init; }
+
+    public string Anchor => HistoryAnchors.Cell(Machine, Key, MachineStateNs);
+
+    /// <summary>"cores 105 ns" for a series of one machine state; empty otherwise.</summary>
+    public string StateLabel => MachineStateNs is { } ns ? $"cores {CoreLatencyStates.Name(ns)}" : "";
 }
 
 public enum StepVerdict { Regression, Improvement }
@@ -85,8 +95,9 @@ public sealed record HistoryOutcome(
 
 internal static class HistoryAnchors
 {
-    public static string Cell(string machine, CellKey key) =>
-        "cell-" + Slug($"{machine}-{key.Backend}-{key.Model}-t{key.Threads}-b{key.Batch}-r{key.Resolution}");
+    public static string Cell(string machine, CellKey key, double? machineStateNs = null) =>
+        "cell-" + Slug($"{machine}-{key.Backend}-{key.Model}-t{key.Threads}-b{key.Batch}-r{key.Resolution}")
+        + (machineStateNs is { } ns ? $"-s{ns:0}" : "");
 
     public static string Machine(string machine) => "machine-" + Slug(machine);
 
@@ -145,25 +156,27 @@ public static class RunHistory
                 ? $"no run was created on or after {since:yyyy-MM-dd}; {loaded.Length} run(s) found, the newest {loaded.Max(r => r.Manifest.CreatedUtc):yyyy-MM-dd HH:mm}Z"
                 : "no runs to read");
 
-        var series = new List<(MachineHistory Machine, CellKey Key, List<HistoryRun> Runs, List<double> Medians, double LaunchSigma)>();
+        var series = new List<(MachineHistory Machine, (CellKey Cell, double? State) Key, List<HistoryRun> Runs, List<double> Medians, double LaunchSigma)>();
         foreach (var machine in machines)
         {
-            var byKey = new Dictionary<CellKey, (List<HistoryRun> Runs, List<double> Medians, List<double> Cvs)>();
+            var stateOf = MachineStates(machine);
+            var byKey = new Dictionary<(CellKey Cell, double? State), (List<HistoryRun> Runs, List<double> Medians, List<double> Cvs)>();
             foreach (var run in machine.Runs)
             {
                 var last = new Dictionary<CellKey, ResultRow>();
                 foreach (var row in run.Rows) last[row.Key] = row;
-                foreach (var (key, row) in last)
+                foreach (var (cellKey, row) in last)
                 {
                     if (!row.IsOk || row.MedianMs is not > 0) continue;
+                    var key = (cellKey, CoreLatencyStates.Matters(cellKey.Threads) && row.CoreLatencyNs is { } ns ? stateOf.GetValueOrDefault(ns) : (double?)null);
                     if (!byKey.TryGetValue(key, out var s)) byKey[key] = s = ([], [], []);
                     s.Runs.Add(run);
                     s.Medians.Add(row.MedianMs.Value);
                     if (row.LaunchCv is > 0) s.Cvs.Add(row.LaunchCv.Value / Math.Sqrt(Math.Max(1, row.Launches ?? 1)));
                 }
             }
-            foreach (var (key, s) in byKey.OrderBy(k => k.Key.Backend, StringComparer.Ordinal).ThenBy(k => k.Key.Model, StringComparer.Ordinal)
-                         .ThenBy(k => k.Key.Threads).ThenBy(k => k.Key.Batch).ThenBy(k => k.Key.Resolution))
+            foreach (var (key, s) in byKey.OrderBy(k => k.Key.Cell.Backend, StringComparer.Ordinal).ThenBy(k => k.Key.Cell.Model, StringComparer.Ordinal)
+                         .ThenBy(k => k.Key.Cell.Threads).ThenBy(k => k.Key.Cell.Batch).ThenBy(k => k.Key.Cell.Resolution).ThenBy(k => k.Key.State))
             {
                 // Launch spread / √K: the noise of one run's median from its processes alone, a lower bound on run-to-run noise.
                 double launchSigma = s.Cvs.Count > 0 ? MathNet.Numerics.Statistics.Statistics.Median(s.Cvs) : 0;
@@ -177,7 +190,7 @@ public static class RunHistory
             var (machine, key, runs, medians, launchSigma) = series[i];
             var logs = medians.Select(m => Math.Log(m)).ToList();
             var stepOptions = options.Steps with { SigmaFloor = Math.Max(options.Steps.SigmaFloor, launchSigma) };
-            cells[i] = new CellHistory(machine.Name, key, runs, medians, StepDetector.Detect(logs, stepOptions));
+            cells[i] = new CellHistory(machine.Name, key.Cell, runs, medians, StepDetector.Detect(logs, stepOptions)) { MachineStateNs = key.State };
         });
 
         var newest = machines.ToDictionary(m => m.Name, m => m.Runs[^1]);
@@ -194,6 +207,18 @@ public static class RunHistory
                 });
             }
         return new HistoryOutcome(machines, cells, steps, warnings, options);
+    }
+
+    /// <summary>
+    /// Each core-to-core round trip of the machine's multi-threaded rows, mapped to its machine state
+    /// (<see cref="CoreLatencyStates"/>), over all the machine's runs at once, so that one state has one name.
+    /// </summary>
+    private static Dictionary<double, double> MachineStates(MachineHistory machine)
+    {
+        var values = machine.Runs.SelectMany(r => r.Rows)
+            .Where(r => CoreLatencyStates.Matters(r.Threads) && r.CoreLatencyNs is > 0).Select(r => r.CoreLatencyNs!.Value).Distinct().ToList();
+        var states = CoreLatencyStates.Of([.. values.Select(v => (double?)v)]);
+        return values.Select((v, i) => (v, states[i]!.Value)).ToDictionary(p => p.v, p => p.Item2);
     }
 
     private static List<MachineHistory> GroupMachines(IReadOnlyList<HistoryRun> runs, HistoryOptions options, List<string> warnings)

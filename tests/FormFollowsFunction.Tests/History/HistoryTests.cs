@@ -71,9 +71,41 @@ public sealed class HistoryTests : IDisposable
         Assert.Equal(HistoryCommand.RegressionPresent, Fff("history", _temp.Combine("runs"), "--out", _temp.Combine("h")));
 
         string csv = File.ReadAllText(_temp.Combine("h", HistoryWriter.CsvFileName));
-        Assert.StartsWith("machine,model,backend,threads,batch,resolution,first_run,last_good_run,ratio,ratio_ci95_low,ratio_ci95_high,verdict,", csv, StringComparison.Ordinal);
+        Assert.StartsWith("machine,model,backend,threads,batch,resolution,machine_state_ns,first_run,last_good_run,ratio,ratio_ci95_low,ratio_ci95_high,verdict,", csv, StringComparison.Ordinal);
         Assert.Equal(4, csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.Contains("regression", File.ReadAllText(_temp.Combine("h", HistoryWriter.MarkdownFileName)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_multi_threaded_cell_has_a_series_per_machine_state_and_a_step_is_found_in_each()
+    {
+        // Five of twelve nights ran with the host's CPUs far apart (420 ns), which makes every cell twice as slow;
+        // ort-cpu is 25% slower from night 8. Per state: near 1,3,4,6 | 8,9,11; far 2,5,7 | 10,12.
+        int[] far = [2, 5, 7, 10, 12];
+        var runs = new SyntheticHistory
+        {
+            Runs = 12, Seed = 5,
+            CoreLatencyOfRun = run => far.Contains(run) ? 420 : 105,
+            Factor = (run, backend, _) => (far.Contains(run) ? 2.0 : 1.0) * (backend == "ort-cpu" && run >= 8 ? 1.25 : 1.0),
+        }.Write(_temp.Combine("runs"));
+
+        var outcome = Analyse(runs);
+
+        Assert.Equal(12, outcome.Cells.Count); // 3 models x 2 backends x 2 states
+        Assert.Equal([105.0, 420.0], outcome.Cells.Select(c => c.MachineStateNs!.Value).Distinct().Order());
+        Assert.Equal(6, outcome.Steps.Count);
+        Assert.All(outcome.Steps, s =>
+        {
+            Assert.Equal("ort-cpu", s.Cell.Key.Backend);
+            Assert.Equal(StepVerdict.Regression, s.Verdict);
+            Assert.InRange(s.Ratio, 1.15, 1.35);
+            var (lastGood, first) = s.Cell.MachineStateNs == 105 ? (6, 8) : (7, 10);
+            Assert.Equal((SyntheticHistory.RunName(lastGood), SyntheticHistory.RunName(first)), (s.LastGoodRun.Id, s.FirstRun.Id));
+        });
+        // The newest night ran in the far state: the regression of that state's series is the one present in it.
+        Assert.All(outcome.Steps, s => Assert.Equal(s.Cell.MachineStateNs == 420, s.IsPresentInNewestRun));
+        Assert.Equal(HistoryCommand.RegressionPresent, Fff("history", _temp.Combine("runs"), "--out", _temp.Combine("h")));
+        Assert.Contains(",420,", File.ReadAllText(_temp.Combine("h", HistoryWriter.CsvFileName)), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -30,6 +30,9 @@ public sealed record SyntheticHistory
     /// <summary>Latency factor by 1-based run number, backend and model: a planted step or outlier.</summary>
     public Func<int, string, string, double> Factor { get; init; } = (_, _, _) => 1.0;
 
+    /// <summary>The core-to-core round trip (ns) of every row of a 1-based run number, or null for none: the machine state of that night.</summary>
+    public Func<int, double?> CoreLatencyOfRun { get; init; } = _ => null;
+
     /// <summary>onnxruntime version by 1-based run number.</summary>
     public Func<int, string> OnnxRuntimeVersion { get; init; } = _ => "1.31.1";
 
@@ -95,6 +98,7 @@ public sealed record SyntheticHistory
             }
             var estimate = LaunchEstimate.Of(medians);
             var row = Row(id, time, backend, model, ort, estimate.Median, estimate.Ci95Low, estimate.Ci95High);
+            row.CoreLatencyNs = CoreLatencyOfRun(run);
             row.Launches = estimate.Count;
             row.LaunchCv = estimate.Cv;
             results.Add(row);

@@ -241,9 +241,12 @@ internal sealed class RunCommand : Command<RunCommand.Settings>
         var rows = session.Folder.ReadResults();
         string byStatus = string.Join(", ", rows.GroupBy(r => r.Status).OrderByDescending(g => g.Count()).Select(g => $"{g.Count()} {g.Key}"));
         ConsoleOutput.Standard.MarkupLine($"Results: [bold]{Markup.Escape(session.Folder.ResultsFile)}[/] ({rows.Count} rows: {Markup.Escape(byStatus)})");
-        foreach (var cost in LaunchCost.Of(session.Folder.ReadLaunches()))
+        var launches = session.Folder.ReadLaunches();
+        foreach (var cost in LaunchCost.Of(launches))
             log.MarkupLine(Markup.Escape(FormattableString.Invariant(
                 $"  {cost.Backend}: a launch took {cost.WorkerMs / 1000:0.00} s (median of {cost.Launches}): {cost.SetupMs / 1000:0.00} s set-up before the first timed call ({cost.StartupMs / 1000:0.00} s start-up, {cost.ProbeMs / 1000:0.00} s probe), {cost.TimedMs / 1000:0.00} s timed")));
+        if (CoreLatencyStates.Describe([.. launches.Select(l => l.Measurement.CoreLatencyNs)]) is { Length: > 0 } states)
+            log.MarkupLine(Markup.Escape($"  machine states (core-to-core round trip): {states}"));
         if (outcome.Interrupted)
         {
             log.MarkupLine($"[yellow]interrupted;[/] finished cells are saved. Continue with: tools/fff run --resume {Markup.Escape(session.Folder.Path)}");
