@@ -42,6 +42,20 @@ public sealed record SweepPlan(IReadOnlyList<ModelGroup> Groups, IReadOnlyList<P
     public static IReadOnlyList<ModelGroup> Whole(SweepConfiguration configuration, ModelCatalog catalog) =>
         PlanGroups(configuration, catalog, [.. configuration.Backends.Distinct().Select(BackendCatalog.Get)]);
 
+    /// <summary>
+    /// What a new run of <paramref name="configuration"/> would measure, without probing: checked and resolved
+    /// for this machine, every configured backend taken as available, cut to <paramref name="shard"/>'s part.
+    /// </summary>
+    public static IReadOnlyList<ModelGroup> Planned(SweepConfiguration configuration, ModelCatalog catalog, SweepShard? shard = null)
+    {
+        catalog = catalog.WithModelsFolder(configuration.ModelsDir);
+        var resolved = SweepConfigurationValidator.Resolve(configuration, catalog, Hardware.Machine.MachineInspector.Inspect().PhysicalCores);
+        var whole = Whole(resolved, catalog);
+        if (shard is null) return whole;
+        var owned = SweepShard.Owned(shard.Assign(whole));
+        return [.. whole.Where(g => owned.Contains(g.Name))];
+    }
+
     /// <summary>This plan restricted to the groups named (a shard's part of it), in plan order.</summary>
     public SweepPlan Only(IReadOnlyCollection<string> groupNames) => this with { Groups = [.. Groups.Where(g => groupNames.Contains(g.Name))] };
 

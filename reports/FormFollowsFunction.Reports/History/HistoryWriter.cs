@@ -223,18 +223,21 @@ internal static class HistoryDashboard
         string title = $"{machine.Name}: geometric-mean latency per run";
         var plot = PaperPlot.Create(title, "Run created (UTC)", "Geometric-mean latency (ms; log scale)");
         bool any = false;
+        double low = double.PositiveInfinity, high = 0;
         for (int b = 0; b < backends.Count; b++)
         {
             var points = machine.Runs.Select(r => (r.Manifest.CreatedUtc, Value: HistoryWriter.GeometricMean(
                 r.Rows.Where(row => row.Backend == backends[b] && row.IsOk && row.MedianMs > 0).Select(row => row.MedianMs!.Value)))).Where(p => !double.IsNaN(p.Value)).ToList();
             if (points.Count == 0) continue;
             AddLine(plot, backends[b], b, points.Select(p => p.CreatedUtc.ToOADate()).ToArray(), points.Select(p => Math.Log10(p.Value)).ToArray());
+            low = Math.Min(low, points.Min(p => p.Value));
+            high = Math.Max(high, points.Max(p => p.Value));
             any = true;
         }
         if (any)
         {
-            LogTicks(plot);
-            plot.Axes.DateTimeTicksBottom();
+            AxisTicks.Logarithmic(plot.Axes.Left, low, high, AxisTicks.Plain);
+            IsoDateTicks(plot, machine);
             PaperPlot.LegendOutside(plot);
             yield return (title, Png(plot), "Geometric mean over the cells ok in each run (the set of cells can change between runs).");
         }
@@ -262,7 +265,7 @@ internal static class HistoryDashboard
         if (any)
         {
             PaperPlot.ParityLine(plot, baseline);
-            plot.Axes.DateTimeTicksBottom();
+            IsoDateTicks(plot, machine);
             PaperPlot.LegendOutside(plot);
             yield return (title, Png(plot), $"Geometric mean of {baseline} median / backend median over the cells ok on both in the same run.");
         }
@@ -277,13 +280,16 @@ internal static class HistoryDashboard
         scatter.LineWidth = 1.5f;
     }
 
-    private static void LogTicks(Plot plot)
+    /// <summary>A time axis labelled in ISO 8601 (2026-12-04, with the time of day where the runs span less than two days), whatever the culture.</summary>
+    private static void IsoDateTicks(Plot plot, MachineHistory machine)
     {
-        var ticks = new ScottPlot.TickGenerators.NumericAutomatic
+        var span = machine.Runs[^1].Manifest.CreatedUtc - machine.Runs[0].Manifest.CreatedUtc;
+        string format = span < TimeSpan.FromDays(2) ? "yyyy-MM-dd HH:mm" : "yyyy-MM-dd";
+        plot.Axes.DateTimeTicksBottom();
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.DateTimeAutomatic
         {
-            LabelFormatter = y => Math.Pow(10, y).ToString("0.###", CultureInfo.InvariantCulture),
+            LabelFormatter = time => time.ToString(format, CultureInfo.InvariantCulture),
         };
-        plot.Axes.Left.TickGenerator = ticks;
     }
 
     /// <summary>1× scale (650 × 400 px): the dashboard is read on a screen, and 300-dpi PNGs would only make it heavy.</summary>

@@ -150,6 +150,14 @@ internal sealed class RunCommand : Command<RunCommand.Settings>
         [Description("Measure only the I-th of N disjoint parts of the sweep (whole models, balanced by MACs), for a fleet of machines of one kind; join the shards' run folders with 'fff merge'. Not part of the configuration: every shard of a sweep is given the same configuration.")]
         public string? Shard { get; init; }
 
+        [CommandOption("--dry-run")]
+        [Description("Print the plan (cells and launches per backend) and, with --estimate-from, how long it should take; measure nothing and create no folder.")]
+        public bool DryRun { get; init; }
+
+        [CommandOption("--estimate-from <RUN_DIR>")]
+        [Description("With --dry-run: a run measured on this machine whose launch costs and latencies (a log-log fit on MACs for cells it lacks) time the plan.")]
+        public string? EstimateFrom { get; init; }
+
         [CommandOption("--no-report")]
         [Description("Do not write the report (figures and tables) at the end.")]
         public bool NoReport { get; init; }
@@ -158,6 +166,10 @@ internal sealed class RunCommand : Command<RunCommand.Settings>
         {
             if (Resume is not null && (Preset is not null || Config is not null || Out is not null))
                 return ValidationResult.Error("--resume continues a run with its own configuration and folder; it cannot be combined with --preset, --config or --out");
+            if (DryRun && Resume is not null)
+                return ValidationResult.Error("--dry-run plans a new run; a resumed run continues the plan in its folder");
+            if (EstimateFrom is not null && !DryRun)
+                return ValidationResult.Error("--estimate-from times a plan without measuring it; give it with --dry-run");
             if (Preset is not null && Config is not null)
                 return ValidationResult.Error("give either --preset or --config (a configuration file names its preset with 'preset:')");
             return ValidationResult.Success();
@@ -223,6 +235,7 @@ internal sealed class RunCommand : Command<RunCommand.Settings>
         var catalog = ModelCatalog.Default;
         void Status(string message) => log.MarkupLine($"[grey]{Markup.Escape(message)}[/]");
         var shard = settings.Shard is null ? null : SweepShard.Parse(settings.Shard);
+        if (settings.DryRun) return DryRun(settings, catalog, shard);
         SweepSession session;
         if (settings.Resume is not null)
         {
@@ -265,6 +278,42 @@ internal sealed class RunCommand : Command<RunCommand.Settings>
             }
         }
         return 0;
+    }
+
+    /// <summary>The plan of a new run, and its time from a run measured here before; nothing is probed, measured or written.</summary>
+    private static int DryRun(Settings settings, ModelCatalog catalog, SweepShard? shard)
+    {
+        var configuration = settings.Configuration();
+        var plan = SweepPlan.Planned(configuration, catalog, shard);
+        var console = ConsoleOutput.Standard;
+        console.MarkupLine($"Plan ([bold]{Markup.Escape(configuration.Preset)}[/]{(shard is null ? "" : $", shard {shard.Index}/{shard.Count}")}): " +
+                           $"{plan.Sum(g => g.Cells.Count)} cells in {plan.Count} model groups, {configuration.Launches} launch(es) each; backends as configured (not probed)");
+        foreach (var backend in plan.SelectMany(g => g.Cells).GroupBy(c => c.Backend.Name))
+            console.MarkupLine(Markup.Escape($"  {backend.Key,-13} {backend.Count()} cells, {backend.Count() * configuration.Launches} launches"));
+        if (settings.EstimateFrom is null)
+        {
+            console.MarkupLine("[grey]for a time estimate, add --estimate-from RUN_DIR (a run measured on this machine)[/]");
+            return 0;
+        }
+        var estimate = SweepTimeEstimator.Estimate(plan, configuration, new RunFolder(Path.GetFullPath(settings.EstimateFrom)));
+        var t = configuration.Timing;
+        console.MarkupLine(Markup.Escape(FormattableString.Invariant(
+            $"Estimated time: {Duration(estimate.Seconds)} for {estimate.Cells} cells, {estimate.Launches} launches (from {estimate.Source})")));
+        foreach (var cost in estimate.Costs)
+            console.MarkupLine(Markup.Escape(
+                string.Create(CultureInfo.InvariantCulture, $"  {cost.Backend,-13} a launch costs {cost.FirstLaunchMs / 1000:0.00} s (a cell's first) or {cost.LaterLaunchMs / 1000:0.00} s (later) beyond warm-up and timing, median of {cost.Launches}") +
+                (cost.LatencyFit is { } fit ? string.Create(CultureInfo.InvariantCulture, $"; latency ∝ MACs^{fit.Slope:0.00} for cells the run lacks") : "")));
+        console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+            $"  assumed: every launch warms up for max({t.WarmupSeconds:0.##} s, {t.WarmupIterations} inferences) and times until {t.MaxSeconds:0.##} s or {t.MaxIterations} inferences (the CI target can stop it sooner, so this part is an upper bound); {estimate.MeasuredLatencies} cell latencies measured in that run, the others fitted; {estimate.PerModelSeconds:0.0} s per model group outside launches (export, reference output)")));
+        foreach (var (backend, cells) in estimate.Unestimated)
+            console.MarkupLine($"[yellow]not estimated:[/] {Markup.Escape($"{cells} {backend} cells (the run has no usable launches or latency fit of {backend})")}");
+        return 0;
+    }
+
+    private static string Duration(double seconds)
+    {
+        var span = TimeSpan.FromSeconds(seconds);
+        return span.TotalHours >= 1 ? $"{(int)span.TotalHours} h {span.Minutes:00} min" : $"{span.Minutes} min {span.Seconds:00} s";
     }
 
     private static string CommandLine() => string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
