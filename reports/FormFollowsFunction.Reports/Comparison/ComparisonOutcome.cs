@@ -17,6 +17,11 @@ public sealed record ComparisonOutcome(
     IReadOnlyList<BackendComparison> Backends,
     IReadOnlyList<string> MethodWarnings)
 {
+    /// <summary>Each accelerated cell's speed-up over the baseline (torch-cpu) in both runs; informative, never a verdict.</summary>
+    public IReadOnlyList<SpeedupComparison> Speedups { get; init; } = [];
+
+    public SpeedupCoverage SpeedupCoverage => SpeedupCoverage.Of(Speedups);
+
     /// <summary>Cells whose decision came from Welch's test on launches (the family Holm's correction counts).</summary>
     public int LaunchTestedCells => Cells.Count(c => c.Method == SignificanceMethod.WelchLaunches);
 

@@ -10,13 +10,15 @@ namespace FormFollowsFunction.Reports.Comparison;
 
 /// <summary>
 /// Writes a comparison as <c>compare.md</c> (for people), <c>compare.csv</c> (every matched cell, for
-/// scripts) and <c>compare-backends.csv</c> (each backend's geometric-mean change), all or none.
+/// scripts), <c>compare-backends.csv</c> (each backend's geometric-mean change) and <c>compare-speedups.csv</c>
+/// (each speed-up in both runs), all or none.
 /// </summary>
 public static class ComparisonWriter
 {
     public const string MarkdownFileName = "compare.md";
     public const string CsvFileName = "compare.csv";
     public const string BackendsCsvFileName = "compare-backends.csv";
+    public const string SpeedupsCsvFileName = "compare-speedups.csv";
 
     /// <summary>Writes both files into <paramref name="outputFolder"/>, which appears complete or not at all; returns the files written.</summary>
     public static IReadOnlyList<string> Write(ComparisonOutcome outcome, string outputFolder)
@@ -25,6 +27,7 @@ public static class ComparisonWriter
         staged.WriteText(MarkdownFileName, Markdown(outcome));
         staged.WriteText(CsvFileName, Csv(outcome));
         staged.WriteText(BackendsCsvFileName, BackendsCsv(outcome));
+        staged.WriteText(SpeedupsCsvFileName, CsvTableWriter.Write(SpeedupTable(outcome)));
         staged.Commit();
         return staged.Files.Select(f => Path.Combine(staged.Target, f)).ToList();
     }
@@ -96,6 +99,9 @@ public static class ComparisonWriter
             : MarkdownTableWriter.Write(BackendTable(outcome), withTitle: false) + "\n");
         md.Append(Invariant($"Geometric mean of the cells' ratios new / base over every matched cell ok in both runs with the same configuration, with a 95% Student t interval over the cells; regression when the whole interval lies above {1 + o.ThresholdPercent / 100:0.###}, improvement when it lies below {1 - o.ThresholdPercent / 100:0.###}. A backend regression fails the comparison. Also in `{BackendsCsvFileName}`.\n\n"));
 
+        md.Append("## Speed-ups\n\n");
+        md.Append(SpeedupSentence(outcome)).Append(Invariant($" Every speed-up, with both runs' intervals, is in `{SpeedupsCsvFileName}`; speed-ups inform and never fail the comparison.\n\n"));
+
         md.Append("## Summary\n\n");
         var summary = new Table("summary", "Cells per verdict", [new("verdict"), new("cells", "n", ColumnFormat.Integer)]);
         foreach (var verdict in Severity) summary.AddRow(VerdictName(verdict), outcome.Count(verdict));
@@ -134,6 +140,36 @@ public static class ComparisonWriter
         md.Append("- Configuration: a cell whose `device` (for example a oneDNN instruction-set cap on TorchSharp), `graph_optimization`, `backend_version` or `onnx_sha256` differs between the runs measured something else; it gets \"configuration changed\", naming what differs, is never a regression or improvement, does not fail the comparison by itself, and is left out of its backend's geometric mean.\n");
         md.Append(Invariant($"- Without launches (runs from before launches, or one launch per cell): the test of a single process per side, a two-sided Mann-Whitney U test (Perfolizer) on the raw samples when both cells kept at least {RunComparer.MinimumSamples}, p < α, uncorrected; otherwise the two medians' 95% confidence intervals must not overlap (about α ≈ 0.006 when equally wide). Both see the variation within one worker process only: between processes a machine varies more (docs/benchmarks.md, \"Run-to-run variation\"), so their p-values overstate significance and the threshold, set above the machine's run-to-run variation, is what decides. The warnings above say when this applies.\n"));
         return md.ToString();
+    }
+
+    /// <summary>"Speed-ups over torch-cpu in both runs: 16; each run's speed-up inside the other run's 95% interval: 31 of 32 (97%)."</summary>
+    public static string SpeedupSentence(ComparisonOutcome outcome)
+    {
+        var coverage = outcome.SpeedupCoverage;
+        if (outcome.Speedups.Count == 0) return "No accelerated cell has a speed-up over torch-cpu in both runs.";
+        string share = coverage.Share is { } s ? Invariant($"{coverage.Inside} of {coverage.Compared} ({s:0%})") : "none (no intervals)";
+        string states = coverage.MachineStateChanged > 0
+            ? $"; {coverage.MachineStateChanged} multi-threaded cell(s) ran in another machine state in the two runs and are not counted"
+            : "";
+        return $"Speed-ups over torch-cpu in both runs: {outcome.Speedups.Count}; each run's speed-up inside the other run's 95% interval: {share}{states}.";
+    }
+
+    private static Table SpeedupTable(ComparisonOutcome outcome)
+    {
+        var table = new Table("speedups", "Speed-ups in both runs", [
+            new("model"), new("backend"), new("baseline"), new("threads", null, ColumnFormat.Integer), new("batch", null, ColumnFormat.Integer),
+            new("resolution", "px", ColumnFormat.Integer), new("base_speedup", null, ColumnFormat.Fixed3), new("base_ci95_low", null, ColumnFormat.Fixed3),
+            new("base_ci95_high", null, ColumnFormat.Fixed3), new("new_speedup", null, ColumnFormat.Fixed3), new("new_ci95_low", null, ColumnFormat.Fixed3),
+            new("new_ci95_high", null, ColumnFormat.Fixed3), new("ratio_new_over_base", null, ColumnFormat.Fixed3),
+            new("new_inside_base_interval"), new("base_inside_new_interval"), new("machine_state_changed"),
+        ]);
+        static string YesNo(bool? value) => value is null ? "" : value.Value ? "yes" : "no";
+        foreach (var s in outcome.Speedups)
+            table.AddRow(s.Key.Model, s.Key.Backend, s.New.BaselineBackend, s.Key.Threads, s.Key.Batch, s.Key.Resolution,
+                s.Base.Value, s.Base.Interval?.Low, s.Base.Interval?.High, s.New.Value, s.New.Interval?.Low, s.New.Interval?.High, s.Ratio,
+                YesNo(s.NewInsideBase), YesNo(s.BaseInsideNew), s.MachineStateChanged ? "yes" : "no");
+        table.Notes.Add("speedup: baseline median / backend median of the run's rows; intervals: 95%, from the run's round-by-round pairs of launches (else the rows' bounds).");
+        return table;
     }
 
     private static Table BackendTable(ComparisonOutcome outcome)

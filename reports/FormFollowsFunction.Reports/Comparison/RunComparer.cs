@@ -79,7 +79,10 @@ public static class RunComparer
             ConfigurationDifferences(baseRun.Manifest.Configuration, newRun.Manifest.Configuration),
             VersionDifferences(baseRun.Manifest.Versions, newRun.Manifest.Versions),
             BackendVerdicts(cells, options),
-            MethodWarnings(baseRun, newRun, cells));
+            MethodWarnings(baseRun, newRun, cells))
+        {
+            Speedups = SpeedupComparison.Of(baseRun, newRun),
+        };
     }
 
     /// <summary>

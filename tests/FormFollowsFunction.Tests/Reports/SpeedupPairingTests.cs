@@ -1,3 +1,5 @@
+using FormFollowsFunction.Reports.Comparison;
+using FormFollowsFunction.Reports.Input;
 using FormFollowsFunction.Reports.Statistics;
 using FormFollowsFunction.Results;
 using static FormFollowsFunction.Tests.Reports.RowFactory;
@@ -167,6 +169,41 @@ public sealed class SpeedupPairingTests
             row.Threads = 1;
         var single = Run("r2", [baseline, backend], launches: [.. baselineLaunches, .. backendLaunches]);
         Assert.Equal([1, 2, 3], Assert.Single(SpeedupPairing.Pair([single]).Speedups).Pairs.Select(p => p.Round));
+    }
+
+    [Fact]
+    public void Compare_counts_each_runs_speedup_inside_the_other_runs_interval_and_leaves_out_another_machine_state()
+    {
+        // Base: 2.0x with pairs 2.0, 2.1, 1.9; new: 2.05x (inside) for m1, 3.0x (outside) for m2; m3 ran in another machine state.
+        LoadedRun RunOf(string id, double m1, double m2, double m3Core)
+        {
+            var rows = new List<ResultRow>();
+            var launches = new List<LaunchRow>();
+            foreach (var (model, speedup, core) in new[] { ("m1-d2-w1.0", m1, 105.0), ("m2-d2-w1.0", m2, 105.0), ("m3-d2-w1.0", 2.0, m3Core) })
+            {
+                var (baseline, baselineLaunches) = Cell(model, "torch-cpu", [10, 10.5, 9.5]);
+                var (backend, backendLaunches) = Cell(model, "ort-cpu", [10 / speedup, 10 / speedup, 10 / speedup]);
+                foreach (var row in new[] { baseline, backend }.Concat(baselineLaunches.Select(l => l.Measurement)).Concat(backendLaunches.Select(l => l.Measurement)))
+                    row.CoreLatencyNs = core;
+                rows.AddRange([baseline, backend]);
+                launches.AddRange([.. baselineLaunches, .. backendLaunches]);
+            }
+            return Run(id, rows, launches: launches);
+        }
+        var baseRun = RunOf("base", 2.0, 2.0, 105);
+        var newRun = RunOf("new", 2.05, 3.0, 420);
+
+        var speedups = SpeedupComparison.Of(baseRun, newRun);
+
+        Assert.Equal(["m1-d2-w1.0", "m2-d2-w1.0", "m3-d2-w1.0"], speedups.Select(s => s.Key.Model));
+        Assert.Equal((true, true), (speedups[0].NewInsideBase, speedups[0].BaseInsideNew));
+        Assert.Equal(false, speedups[1].NewInsideBase);
+        Assert.Equal(1.5, speedups[1].Ratio, 9);
+        Assert.True(speedups[2].MachineStateChanged);
+        var coverage = SpeedupCoverage.Of(speedups);
+        Assert.Equal(1, coverage.MachineStateChanged);
+        Assert.Equal(4, coverage.Compared);
+        Assert.Equal(2, coverage.Inside);
     }
 
     [Fact]

@@ -110,6 +110,7 @@ internal sealed class CompareCommand : Command<CompareCommand.Settings>
                     });
             console.Write(backends);
         }
+        console.MarkupLine(Markup.Escape(ComparisonWriter.SpeedupSentence(outcome)));
         int unchanged = outcome.Count(ComparisonVerdict.Unchanged);
         console.MarkupLine($"{outcome.Cells.Count} matched cells: {outcome.Count(ComparisonVerdict.Regression)} regression(s), " +
                            $"{outcome.Count(ComparisonVerdict.NewlyFailing)} newly failing, {outcome.Count(ComparisonVerdict.Improvement)} improvement(s), " +
