@@ -37,7 +37,9 @@ public sealed record OnnxGraphCounts(
 /// in every graph, subgraphs included) with more than one element, batch-norm running statistics excluded: the
 /// importer's convention, where scalars (an epsilon, hard-swish's 3) are helpers, not parameters.</param>
 /// <param name="WeightBytes">Bytes of all those floating-point tensors as stored (float32: 4 per element), scalars and running statistics included: what the file holds.</param>
-/// <param name="Macs">As <see cref="OnnxGraphCounts.Macs"/> at the given input shape; null when the shape walk stops at a node it has no rule for.</param>
+/// <param name="Macs">Multiply-accumulates of convolutions, Gemms and every MatMul (<see cref="OnnxGraphCounts.Macs"/> plus
+/// <see cref="OnnxGraphCounts.OtherMatMulMacs"/>: the importer's convention for a user's file) at the given input shape;
+/// null when the shape walk stops at a node it has no rule for.</param>
 /// <param name="MacsUnknown">Why <see cref="Macs"/> is null; null when it is known.</param>
 public sealed record OnnxFileCounts(long Parameters, long WeightBytes, long? Macs, string? MacsUnknown);
 
@@ -97,7 +99,7 @@ public static class OnnxGraphCounter
             var counts = Count(shaped);
             return counts.AssumedDimensions.Count > 0
                 ? new OnnxFileCounts(parameters, bytes, null, $"the input has dynamic dimensions ({string.Join(", ", counts.AssumedDimensions)})")
-                : new OnnxFileCounts(parameters, bytes, counts.Macs, null);
+                : new OnnxFileCounts(parameters, bytes, counts.Macs + counts.OtherMatMulMacs, null);
         }
         catch (Exception e) when (e is OnnxCountingException or IndexOutOfRangeException or KeyNotFoundException)
         {
