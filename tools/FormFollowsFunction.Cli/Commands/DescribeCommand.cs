@@ -13,7 +13,7 @@ internal sealed class DescribeCommand : Command<DescribeCommand.Settings>
     internal sealed class Settings : CommandSettings
     {
         [CommandArgument(0, "<MODEL>")]
-        [Description("Model identifier: a reference network (resnet50), PATTERN-dDEPTH-wWIDTH (residual-d8-w1.0) or an ONNX file (net.onnx). 'fff list' shows them.")]
+        [Description("Model identifier: a reference network (resnet50), PATTERN-dDEPTH-wWIDTH (residual-d8-w1.0) or an ONNX file (net.onnx; one with operators the importer lacks gets what its graph alone tells). 'fff list' shows them.")]
         public string Model { get; init; } = "";
 
         [CommandOption("--resolution <PIXELS>")]
