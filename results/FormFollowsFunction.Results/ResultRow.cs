@@ -26,13 +26,14 @@ public sealed class ResultRow
     [Name("resolution")] public int Resolution { get; set; }
     [Name("batch")] public int Batch { get; set; }
 
-    // Analytic counts of the network description (see docs: MACs vs FLOPs).
-    [Name("params")] public long Params { get; set; }
-    [Name("macs")] public long Macs { get; set; }
-    [Name("flops")] public long Flops { get; set; }
-    [Name("weight_bytes")] public long WeightBytes { get; set; }
-    [Name("activation_bytes")] public long ActivationBytes { get; set; }
-    [Name("peak_activation_bytes")] public long PeakActivationBytes { get; set; }
+    // Analytic counts of the network description (see docs: MACs vs FLOPs); empty where not known (a user's ONNX
+    // file without a description is counted from its graph alone: docs/user-models.md).
+    [Name("params")] public long? Params { get; set; }
+    [Name("macs")] public long? Macs { get; set; }
+    [Name("flops")] public long? Flops { get; set; }
+    [Name("weight_bytes")] public long? WeightBytes { get; set; }
+    [Name("activation_bytes")] public long? ActivationBytes { get; set; }
+    [Name("peak_activation_bytes")] public long? PeakActivationBytes { get; set; }
     [Name("onnx_sha256")] public string OnnxSha256 { get; set; } = "";
 
     // Outcome.

@@ -103,9 +103,9 @@ public sealed record RunShard(int Index, int Count, string PlanSha256, int PlanC
 /// <summary>
 /// A model group (a model at a batch and resolution with all its backends and thread counts) of the
 /// whole plan: its cells as configured (every requested backend, whether or not available), its
-/// estimated cost (MACs x cells) and the shard that owns it.
+/// estimated cost (MACs x cells; MACs null where not known) and the shard that owns it.
 /// </summary>
-public sealed record PlannedGroup(string Group, int Cells, long Macs, int Shard);
+public sealed record PlannedGroup(string Group, int Cells, long? Macs, int Shard);
 
 /// <summary>One shard of a merged run: where and when it was measured.</summary>
 public sealed record MergedShard(int Index, string RunId, string Hostname, DateTime CreatedUtc, DateTime? FinishedUtc, string GitCommit, int Rows);

@@ -20,7 +20,8 @@ app.Configure(config =>
         .WithDescription("Show a model's layers with output shapes, parameters, MACs and FLOPs, and its totals.")
         .WithExample("describe", "resnet50")
         .WithExample("describe", "residual-d8-w0.5", "--resolution", "160", "--batch", "8")
-        .WithExample("describe", "darts", "--json");
+        .WithExample("describe", "darts", "--json")
+        .WithExample("describe", "net.onnx", "--input-shape", "1x3x48x192");
     config.AddCommand<ExportCommand>("export")
         .WithDescription("Write models as ONNX files with seeded weights (MODEL.onnx) and a sidecar (MODEL.json).")
         .WithExample("export", "resnet50", "--out", "models")
@@ -53,6 +54,7 @@ app.Configure(config =>
         .WithExample("run", "--preset", "paper", "--keep-samples")
         .WithExample("run", "--models", "resnet50,mobilenetv2", "--backends", "torch-cpu,ort-cpu", "--threads", "1,2")
         .WithExample("run", "--patterns", "residual,dwbottleneck", "--depths", "2,4,8,16", "--widths", "0.5,1.0")
+        .WithExample("run", "--models", "wakeword.onnx", "--input-shape", "1x16x96", "--backends", "ort-cpu", "--baseline", "ort-cpu")
         .WithExample("run", "--config", "sweep.yaml")
         .WithExample("run", "--config", "sweep.yaml", "--set", "timing.max_seconds=5", "--set", "backend_options.ort-cpu.graph_optimization=basic")
         .WithExample("run", "--shard", "2/4", "--config", "sweep.yaml", "--out", "results/shard-2")

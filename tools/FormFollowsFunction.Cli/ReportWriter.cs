@@ -17,7 +17,7 @@ internal static class ReportWriter
         var formats = ReportOptions.ParseFormats(formatList);
         var watch = Stopwatch.StartNew();
         var runs = folders.Select(LoadedRun.Load).ToList();
-        string baseline = baselineBackend ?? SpeedupPairing.DefaultBaseline;
+        string baseline = baselineBackend ?? ConfiguredBaseline(runs) ?? SpeedupPairing.DefaultBaseline;
         var backends = runs.SelectMany(r => r.Rows.Select(row => row.Backend).Concat(r.LayerRows.Select(row => row.Backend))).Distinct().Order().ToList();
         if (baselineBackend is not null && !backends.Contains(baseline, StringComparer.OrdinalIgnoreCase))
             throw new UserInputException($"no run measured the baseline backend '{baseline}'; backends present: {string.Join(", ", backends)}");
@@ -37,5 +37,25 @@ internal static class ReportWriter
         foreach (var warning in outcome.Warnings)
             ConsoleOutput.Diagnostics.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
         return 0;
+    }
+
+    /// <summary>The baseline the runs were configured with (<c>fff run --baseline</c>) when they all name the same one; null otherwise.</summary>
+    private static string? ConfiguredBaseline(IEnumerable<LoadedRun> runs)
+    {
+        var named = runs.Where(r => r.HasManifest).Select(Configured).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        return named.Count == 1 ? named[0] : null;
+
+        // A configuration this version cannot read names the default baseline: the report does not depend on it.
+        static string Configured(LoadedRun run)
+        {
+            try
+            {
+                return SweepConfigurationLayers.FromJson(run.Manifest.Configuration).Baseline;
+            }
+            catch (SweepConfigurationException)
+            {
+                return SpeedupPairing.DefaultBaseline;
+            }
+        }
     }
 }

@@ -12,9 +12,16 @@ namespace FormFollowsFunction.Architectures.Catalog;
 /// <param name="Identifier">What <see cref="ModelCatalog.Resolve"/> takes to find this model again in another process
 /// (an ONNX file's full path and input shape); null when it is <see cref="Id"/>.</param>
 /// <param name="FileWeights">For a model file that brings its own weights: them, for the network its builder made; null when weights are drawn from a seed.</param>
+/// <param name="DescriptionProblem">Why no network description can be built for this model, in one line that names the
+/// route that measures it anyway (an ONNX file with operators the importer lacks); null when it can be built. Such a model
+/// is measured only by backends that run its file itself (ONNX Runtime) and counted from its graph alone; its
+/// <see cref="Builder"/> throws this line.</param>
 public sealed record ModelDefinition(string Id, string Family, int? Depth, double? Width, Func<InputSpec, Network> Builder, string? SourceFile = null,
-    string? Identifier = null, Func<Network, NetworkWeights>? FileWeights = null)
+    string? Identifier = null, Func<Network, NetworkWeights>? FileWeights = null, string? DescriptionProblem = null)
 {
+    /// <summary>Whether the network description can be built (see <see cref="DescriptionProblem"/>).</summary>
+    public bool HasDescription => DescriptionProblem is null;
+
     /// <summary>
     /// The identifier a worker process resolves: <see cref="Identifier"/>, else a user model's <see cref="SourceFile"/>
     /// (found without the models folder), else <see cref="Id"/>.

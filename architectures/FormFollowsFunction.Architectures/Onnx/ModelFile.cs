@@ -10,7 +10,8 @@ namespace FormFollowsFunction.Architectures.Onnx;
 /// The JSON sidecar written beside every exported ONNX file (MODEL.json): what the file holds, its
 /// SHA-256, and the network's analytic counts, with units in the names. MACs are multiply-accumulates
 /// of convolutions and fully connected layers for the whole batch; FLOPs are 2 x MACs plus the other
-/// layers' arithmetic (docs/architectures.md); bytes are float32 bytes.
+/// layers' arithmetic (docs/architectures.md); bytes are float32 bytes. A count is null where it is not known: for
+/// a user's ONNX file without a network description, what its graph alone cannot tell (<see cref="OnnxFileCounts"/>).
 /// </summary>
 public sealed record ModelFileSidecar(
     string Model,
@@ -24,14 +25,14 @@ public sealed record ModelFileSidecar(
     int Opset,
     string Sha256,
     long FileBytes,
-    long Params,
-    long Macs,
-    long Flops,
-    long WeightBytes,
-    long ActivationBytes,
-    long PeakActivationBytes,
-    long OnnxRecountParams,
-    long OnnxRecountMacs,
+    long? Params,
+    long? Macs,
+    long? Flops,
+    long? WeightBytes,
+    long? ActivationBytes,
+    long? PeakActivationBytes,
+    long? OnnxRecountParams,
+    long? OnnxRecountMacs,
     string Producer,
     string Weights)
 {
@@ -54,11 +55,25 @@ public sealed record ModelFile(string OnnxPath, string SidecarPath, ModelFileSid
 {
     /// <summary>
     /// The sidecar of a user's ONNX file, which is measured as it is (never re-exported): its full path, its
-    /// SHA-256 and producer, and the counts of its imported description. Batch and resolution are the input's
-    /// (resolution is its height; 0 for an input that is not NCHW); the seed is only that of the input tensor.
+    /// SHA-256 and producer, and the counts of its imported description, or, for a file without one, what its
+    /// graph alone counts (the rest null). Batch and resolution are the input's (resolution is its height; 0 for an
+    /// input that is not NCHW); the seed is only that of the input tensor.
     /// </summary>
     public static ModelFileSidecar Describe(ModelDefinition model, int seed)
     {
+        if (!model.HasDescription)
+        {
+            var file = Import.OnnxUserModel.GraphOnly(model);
+            var known = file.Counts;
+            return new ModelFileSidecar(
+                Model: model.Id, Family: model.Family, Depth: null, Width: null,
+                OnnxFile: model.SourceFile!, Resolution: file.InputShape.IsFeatureMap ? file.InputShape.Height : 0,
+                Batch: file.InputShape.Batch, Seed: seed, Opset: (int)file.Facts.Opset, Sha256: file.Facts.Sha256, FileBytes: file.FileBytes,
+                Params: known.Parameters, Macs: known.Macs, Flops: null, WeightBytes: known.WeightBytes,
+                ActivationBytes: null, PeakActivationBytes: null,
+                OnnxRecountParams: known.Parameters, OnnxRecountMacs: known.Macs,
+                Producer: file.Facts.Producer, Weights: "the file's own");
+        }
         var imported = Import.OnnxUserModel.Imported(model);
         var network = imported.Network;
         var counts = NetworkCounter.Count(network);

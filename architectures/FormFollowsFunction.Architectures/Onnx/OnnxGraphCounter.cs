@@ -28,6 +28,21 @@ public sealed record OnnxGraphCounts(
     IReadOnlyList<string> AssumedDimensions,
     IReadOnlyList<OnnxNodeCount> Nodes);
 
+/// <summary>
+/// What the ONNX graph alone tells of a file whose network description cannot be built (operators the importer
+/// lacks): what it holds is always countable, what it computes only when shapes can be inferred through every node.
+/// Null is not known, never zero.
+/// </summary>
+/// <param name="Parameters">Elements of the floating-point tensors the file holds (initializers and Constant nodes' values,
+/// in every graph, subgraphs included) with more than one element, batch-norm running statistics excluded: the
+/// importer's convention, where scalars (an epsilon, hard-swish's 3) are helpers, not parameters.</param>
+/// <param name="WeightBytes">Bytes of all those floating-point tensors as stored (float32: 4 per element), scalars and running statistics included: what the file holds.</param>
+/// <param name="Macs">Multiply-accumulates of convolutions, Gemms and every MatMul (<see cref="OnnxGraphCounts.Macs"/> plus
+/// <see cref="OnnxGraphCounts.OtherMatMulMacs"/>: the importer's convention for a user's file) at the given input shape;
+/// null when the shape walk stops at a node it has no rule for.</param>
+/// <param name="MacsUnknown">Why <see cref="Macs"/> is null; null when it is known.</param>
+public sealed record OnnxFileCounts(long Parameters, long WeightBytes, long? Macs, string? MacsUnknown);
+
 /// <summary>Thrown when a graph cannot be counted (an operator whose shape rule is unknown here, a dynamic shape).</summary>
 public sealed class OnnxCountingException(string message) : Exception(message);
 
@@ -45,6 +60,65 @@ public static class OnnxGraphCounter
         ArgumentNullException.ThrowIfNull(model);
         return new Walk(model.Graph ?? throw new OnnxCountingException("the model has no graph")).Run();
     }
+
+    /// <summary>
+    /// Counts what <paramref name="model"/>'s graph tells without a network description (<see cref="OnnxFileCounts"/>),
+    /// with the input's dimensions set to <paramref name="inputShape"/> when given. MACs are left unknown, with the
+    /// reason, where the shape walk of <see cref="Count(ModelProto)"/> stops or would have to assume a dimension.
+    /// </summary>
+    public static OnnxFileCounts CountFile(ModelProto model, IReadOnlyList<long>? inputShape = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var graph = model.Graph ?? throw new OnnxCountingException("the model has no graph");
+        var graphs = WithSubgraphs(graph).ToList();
+        var runningStatistics = graphs.SelectMany(g => g.Node).Where(n => n.OpType == "BatchNormalization")
+            .SelectMany(n => n.Input.Skip(3).Take(2)).ToHashSet();
+        var held = graphs.SelectMany(g => g.Initializer
+            .Concat(g.Node.Where(n => n.OpType == "Constant").Select(n => n.Attribute.FirstOrDefault(a => a.Name == "value")?.T is { } t
+                ? new TensorProto(t) { Name = n.Output.FirstOrDefault() ?? "" }
+                : null).OfType<TensorProto>()));
+        long parameters = 0, bytes = 0;
+        foreach (var tensor in held)
+        {
+            if (FloatingElementBytes(tensor.DataType) is not int size) continue;
+            long elements = tensor.Dims.Aggregate(1L, (p, d) => p * d);
+            bytes += elements * size;
+            if (elements > 1 && !runningStatistics.Contains(tensor.Name)) parameters += elements;
+        }
+
+        var shaped = model.Clone();
+        if (inputShape is not null)
+        {
+            var initializers = shaped.Graph.Initializer.Select(i => i.Name).ToHashSet();
+            var shape = new TensorShapeProto();
+            shape.Dim.AddRange(inputShape.Select(d => new TensorShapeProto.Types.Dimension { DimValue = d }));
+            shaped.Graph.Input.First(i => !initializers.Contains(i.Name)).Type.TensorType.Shape = shape;
+        }
+        try
+        {
+            var counts = Count(shaped);
+            return counts.AssumedDimensions.Count > 0
+                ? new OnnxFileCounts(parameters, bytes, null, $"the input has dynamic dimensions ({string.Join(", ", counts.AssumedDimensions)})")
+                : new OnnxFileCounts(parameters, bytes, counts.Macs + counts.OtherMatMulMacs, null);
+        }
+        catch (Exception e) when (e is OnnxCountingException or IndexOutOfRangeException or KeyNotFoundException)
+        {
+            return new OnnxFileCounts(parameters, bytes, null, e is OnnxCountingException ? e.Message : $"the shape walk failed ({e.Message})");
+        }
+    }
+
+    private static IEnumerable<GraphProto> WithSubgraphs(GraphProto graph) =>
+        graph.Node.SelectMany(n => n.Attribute).SelectMany(a => a.G is { } g ? [g, .. a.Graphs] : a.Graphs)
+            .SelectMany(WithSubgraphs).Prepend(graph);
+
+    /// <summary>Bytes per element of a floating-point tensor type; null for the other types (shapes, indices, masks), which are not weights.</summary>
+    private static int? FloatingElementBytes(int dataType) => (TensorProto.Types.DataType)dataType switch
+    {
+        TensorProto.Types.DataType.Float => 4,
+        TensorProto.Types.DataType.Double => 8,
+        TensorProto.Types.DataType.Float16 or TensorProto.Types.DataType.Bfloat16 => 2,
+        _ => null,
+    };
 
     private sealed class Walk(GraphProto graph)
     {

@@ -52,6 +52,20 @@ public static class OutputComparison
         return false;
     }
 
+    /// <summary>
+    /// Why <paramref name="reference"/> cannot serve as a reference output; null when it can. Several values must not
+    /// all be equal (a constant output, of a network whose activations died, says nothing about correctness). An
+    /// output of one value (a wake-word score, 1x1) is the model's whole output, so it serves unless it is zero,
+    /// against which every relative error is zero or infinite; it checks less than a map of values does.
+    /// </summary>
+    public static string? ReferenceProblem(ReadOnlySpan<float> reference) => reference.Length switch
+    {
+        0 => "the reference output is empty",
+        1 when reference[0] == 0 => "the reference output is a single zero, so it cannot show a relative difference",
+        1 => null,
+        _ => IsNonConstant(reference) ? null : "the reference output is constant, so it cannot show a difference",
+    };
+
     /// <summary>Relative L2 and max absolute error, with the reason the comparison is void if it is.</summary>
     public static OutputDifference Compare(ReadOnlySpan<float> actual, ReadOnlySpan<float> reference)
     {
@@ -61,8 +75,7 @@ public static class OutputComparison
         string? problem =
             !AllFinite(reference) ? "the reference output has NaN or infinite values"
             : !AllFinite(actual) ? "the output has NaN or infinite values"
-            : !IsNonConstant(reference) ? "the reference output is constant, so it cannot show a difference"
-            : null;
+            : ReferenceProblem(reference);
         double maxAbsolute = 0;
         for (int i = 0; i < actual.Length; i++)
             maxAbsolute = Math.Max(maxAbsolute, Math.Abs((double)actual[i] - reference[i]));

@@ -1,3 +1,5 @@
+using FormFollowsFunction.Architectures.Catalog;
+
 namespace FormFollowsFunction.Benchmarks.Backends;
 
 public enum InferenceEngine
@@ -21,6 +23,12 @@ public sealed record BackendDescriptor(
     string HowToEnable)
 {
     public bool UsesOnnxRuntime => Engine == InferenceEngine.OnnxRuntime;
+
+    /// <summary>
+    /// Whether this backend can run <paramref name="model"/>: ONNX Runtime runs any model's ONNX file; TorchSharp
+    /// builds its module from the network description, which a model may lack (<see cref="ModelDefinition.DescriptionProblem"/>).
+    /// </summary>
+    public bool CanRun(ModelDefinition model) => UsesOnnxRuntime || model.HasDescription;
 }
 
 /// <summary>A backend name that is not one of <see cref="BackendCatalog.All"/>.</summary>

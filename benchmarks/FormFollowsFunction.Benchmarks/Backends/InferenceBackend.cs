@@ -1,3 +1,5 @@
+using FormFollowsFunction.Architectures.Description;
+
 namespace FormFollowsFunction.Benchmarks.Backends;
 
 /// <summary>
@@ -15,14 +17,33 @@ public sealed record BackendProbe(string Backend, bool Available, string Version
 
 /// <summary>
 /// What a backend needs to load one model: the description and its seeded weights (TorchSharp), the
-/// ONNX file holding the same weights (ONNX Runtime), and the input. Weights are drawn before the
-/// timed load, so that compile time measures the engine, not the random number generator.
+/// ONNX file holding the same weights (ONNX Runtime), and the input with its shape. Weights are drawn
+/// before the timed load, so that compile time measures the engine, not the random number generator.
+/// A user's ONNX file without a network description has only the file and the input (<see cref="FileOnly"/>):
+/// ONNX Runtime runs it, and learns its output's shape from its first run.
 /// </summary>
 public sealed record ModelArtifacts(
-    FormFollowsFunction.Architectures.Description.Network Network,
+    Network? Network,
     FormFollowsFunction.Architectures.Weights.NetworkWeights? Weights,
     string OnnxPath,
-    float[] Input);
+    float[] Input,
+    TensorShape InputShape)
+{
+    public ModelArtifacts(Network network, FormFollowsFunction.Architectures.Weights.NetworkWeights? weights, string onnxPath, float[] input)
+        : this(network, weights, onnxPath, input, network.InputShape)
+    {
+    }
+
+    /// <summary>An ONNX file without a network description, for ONNX Runtime alone.</summary>
+    public static ModelArtifacts FileOnly(string onnxPath, TensorShape inputShape, float[] input) => new(null, null, onnxPath, input, inputShape);
+
+    /// <summary>The network description, for the backends that build the model from it (TorchSharp).</summary>
+    public Network Description => Network
+        ?? throw new InvalidOperationException($"{OnnxPath} has no network description; only ONNX Runtime backends run it");
+
+    /// <summary>The output's shape where the description tells it; null where only a run can.</summary>
+    public TensorShape? OutputShape => Network?.OutputShape;
+}
 
 /// <summary>
 /// One inference engine configured for one backend, inside a worker process.

@@ -166,11 +166,11 @@ public sealed class ResultRowAssembler(SweepContext context, SweepConfiguration 
         if (context.L3Bytes is long l3 && l3 > 0)
         {
             row.L3Bytes = l3;
-            row.WeightL3Ratio = (double)model.WeightBytes / l3;
-            row.ActivationL3Ratio = (double)model.PeakActivationBytes / l3;
+            row.WeightL3Ratio = (double?)model.WeightBytes / l3;
+            row.ActivationL3Ratio = (double?)model.PeakActivationBytes / l3;
         }
-        long bytes = model.WeightBytes + model.ActivationBytes;
-        row.ArithmeticIntensity = bytes > 0 && model.Flops > 0 ? (double)model.Flops / bytes : null;
+        long? bytes = model.WeightBytes + model.ActivationBytes;
+        row.ArithmeticIntensity = bytes > 0 && model.Flops > 0 ? (double?)model.Flops / bytes : null;
         if (context.Peaks?.At(cell.Threads) is { } peaks)
         {
             row.PeakGflops = peaks.Gflops;

@@ -44,6 +44,13 @@ public sealed record SweepConfiguration
     /// <summary>Backends to measure; those unavailable on the machine are listed at the start and skipped.</summary>
     public IReadOnlyList<string> Backends { get; init; } = [];
 
+    /// <summary>
+    /// Backend whose median latency the run's report divides by (speed-up = baseline median / backend median), and
+    /// what <c>fff report</c> takes for this run when not told otherwise. A model that TorchSharp cannot run (an ONNX
+    /// file without a network description) needs an ONNX Runtime baseline such as ort-cpu.
+    /// </summary>
+    public string Baseline { get; init; } = BackendCatalog.TorchCpu.Name;
+
     /// <summary>Intra-op thread counts, the same for every backend. Empty means the machine's physical cores.</summary>
     public IReadOnlyList<int> Threads { get; init; } = [];
 
@@ -95,6 +102,15 @@ public sealed record SweepConfiguration
 
     public BackendOptions OptionsFor(string backend) =>
         BackendOptions.TryGetValue(backend, out var options) ? options : FormFollowsFunction.Benchmarks.Backends.BackendOptions.None;
+
+    /// <summary>
+    /// The backends that may compute <paramref name="model"/>'s reference output, in the order they are tried: the
+    /// parity reference, then torch-cpu, then ort-cpu, leaving out those that cannot run the model (TorchSharp needs the
+    /// network description, so a model without one is checked against ONNX Runtime CPU). Never empty.
+    /// </summary>
+    public IReadOnlyList<BackendDescriptor> ReferenceCandidates(Architectures.Catalog.ModelDefinition model) =>
+        [.. new[] { Parity.Reference, BackendCatalog.TorchCpu.Name, BackendCatalog.OrtCpu.Name }.Distinct()
+            .Select(BackendCatalog.Get).Where(b => b.CanRun(model))];
 
     /// <summary>An entry of <see cref="Models"/> as the catalog resolves it: an ONNX file gets <see cref="InputShape"/> unless it names its own.</summary>
     public string ModelIdentifier(string model) =>

@@ -31,10 +31,18 @@ public static class SweepConfigurationValidator
         }
         Require(configuration.Depths.All(d => d > 0), $"depths must be positive whole numbers, got {string.Join(",", configuration.Depths)}");
         Require(configuration.Widths.All(w => w > 0 && double.IsFinite(w)), $"widths must be positive, got {string.Join(",", configuration.Widths)}");
-        foreach (var model in configuration.ModelIdentifiers()) catalog.Resolve(model);
+        var models = configuration.ModelIdentifiers().Distinct().Select(catalog.Resolve).ToList();
 
         Require(configuration.Backends.Count > 0, "no backends given; run 'fff backends' to see them");
         foreach (var backend in configuration.Backends) BackendCatalog.Get(backend);
+        var baseline = BackendCatalog.All.FirstOrDefault(b => string.Equals(b.Name, configuration.Baseline.Trim(), StringComparison.OrdinalIgnoreCase))
+                       ?? throw new SweepConfigurationException(
+                           $"baseline '{configuration.Baseline}' is not a backend; known: {string.Join(", ", BackendCatalog.All.Select(b => b.Name))}");
+        // A model without a network description (an ONNX file with operators the importer lacks) is measured by ONNX
+        // Runtime alone: a plan that would need TorchSharp for it, as a backend or as the baseline, is refused with the route.
+        var needed = configuration.Backends.Select(BackendCatalog.Get).Append(baseline).ToList();
+        if (models.FirstOrDefault(m => needed.Any(b => !b.CanRun(m))) is { } described)
+            throw new SweepConfigurationException(described.DescriptionProblem!);
         foreach (var (backend, options) in configuration.BackendOptions)
         {
             BackendCatalog.Get(backend);
@@ -65,9 +73,9 @@ public static class SweepConfigurationValidator
         Require(configuration.Counters.Count > 0, "counters: give 'default', 'none' or event names");
 
         // Each network must be buildable at each resolution: fail now, with the smallest resolution that works.
-        foreach (var model in configuration.ModelIdentifiers().Distinct())
+        foreach (var model in models.Where(m => m.HasDescription))
             foreach (var resolution in configuration.Resolution)
-                catalog.Resolve(model).Build(new InputSpec(resolution, configuration.Batch[0]));
+                model.Build(new InputSpec(resolution, configuration.Batch[0]));
 
         return configuration with
         {
@@ -75,6 +83,7 @@ public static class SweepConfigurationValidator
             // A user model travels as its file (an ONNX file with its input shape), which a resume or a worker resolves from any folder, without the models folder.
             Models = [.. configuration.Models.Select(m => catalog.Resolve(configuration.ModelIdentifier(m)).ResolvableId).Distinct()],
             Backends = [.. configuration.Backends.Select(b => BackendCatalog.Get(b).Name).Distinct()],
+            Baseline = baseline.Name,
             Depths = [.. configuration.Depths.Distinct()],
             Widths = [.. configuration.Widths.Distinct()],
             // Keys are matched without case when checked; store them as the backends' names, so lookups find them.

@@ -1,5 +1,6 @@
 using FormFollowsFunction.Architectures.Onnx.Import;
 using FormFollowsFunction.Architectures.Catalog;
+using FormFollowsFunction.Architectures.Counting;
 using FormFollowsFunction.Benchmarks.Backends;
 using FormFollowsFunction.Results;
 
@@ -16,10 +17,17 @@ public sealed record SweepCell(ModelDefinition Model, BackendDescriptor Backend,
 /// resolution, on every backend and thread count. The reference backend's cells come first, so that
 /// its output is there when the others are checked.
 /// </summary>
-public sealed record ModelGroup(ModelDefinition Model, int Batch, int Resolution, IReadOnlyList<SweepCell> Cells)
+/// <param name="Reference">The backend whose output is the group's reference: the parity reference, or the first
+/// backend after it that can run the model (<see cref="SweepConfiguration.ReferenceCandidates"/>).</param>
+public sealed record ModelGroup(ModelDefinition Model, int Batch, int Resolution, IReadOnlyList<SweepCell> Cells, string Reference)
 {
     /// <summary>File-name stem for the group's ONNX file and reference output: resnet50_b1_r224.</summary>
     public string Name => $"{Model.Id}_b{Batch}_r{Resolution}";
+
+    /// <summary>MACs of the group's network at its batch and resolution: from the description, else from the ONNX file's graph; null where not countable.</summary>
+    public long? Macs() => Model.HasDescription
+        ? NetworkCounter.Count(Model.Build(new InputSpec(Resolution, Batch))).Macs
+        : OnnxUserModel.GraphOnly(Model).Counts.Macs;
 }
 
 /// <summary>What a sweep will run, in order, and which requested backends it leaves out.</summary>
@@ -61,12 +69,13 @@ public sealed record SweepPlan(IReadOnlyList<ModelGroup> Groups, IReadOnlyList<P
 
     private static List<ModelGroup> PlanGroups(SweepConfiguration configuration, ModelCatalog catalog, IReadOnlyList<BackendDescriptor> backends)
     {
-        // The reference backend runs first in each group; the rest keep the configured order.
-        var ordered = backends.OrderBy(b => b.Name == configuration.Parity.Reference ? 0 : 1).ToList();
         var groups = new List<ModelGroup>();
         foreach (var id in configuration.ModelIdentifiers().Distinct())
         {
             var model = catalog.Resolve(id);
+            // The reference backend runs first in each group; the rest keep the configured order.
+            string reference = configuration.ReferenceCandidates(model)[0].Name;
+            var ordered = backends.OrderBy(b => b.Name == reference ? 0 : 1).ToList();
             // An ONNX file's input shape is fixed by the file or its input shape, not by the sweep's batch and resolution grid.
             var sizes = OnnxUserModel.InputSize(model) is { } fixedSize
                 ? [fixedSize]
@@ -76,7 +85,7 @@ public sealed record SweepPlan(IReadOnlyList<ModelGroup> Groups, IReadOnlyList<P
                     var cells = ordered
                         .SelectMany(backend => configuration.Threads.Order().Select(threads => new SweepCell(model, backend, threads, batch, resolution)))
                         .ToList();
-                    if (cells.Count > 0) groups.Add(new ModelGroup(model, batch, resolution, cells));
+                    if (cells.Count > 0) groups.Add(new ModelGroup(model, batch, resolution, cells, reference));
                 }
         }
         return groups;

@@ -147,7 +147,11 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
     private ReferenceTracker Reference(ModelGroup group)
     {
         if (!_references.TryGetValue(group, out var reference))
-            _references[group] = reference = new ReferenceTracker(ReferenceOutput.ValuesPath(folder.ReferencesFolder, group.Name));
+        {
+            _references[group] = reference = new ReferenceTracker(ReferenceOutput.ValuesPath(folder.ReferencesFolder, group.Name), group.Reference);
+            if (group.Reference != configuration.Parity.Reference && !reference.Exists)
+                observer.Note($"{group.Model.Id}: its reference output comes from {group.Reference}; {configuration.Parity.Reference} cannot run a model without a network description");
+        }
         return reference;
     }
 
@@ -174,7 +178,7 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
         bool writesReference = false;
         if (!reference.Exists)
         {
-            if (cell.Backend.Name == configuration.Parity.Reference && !reference.HasFailed(cell.Backend.Name))
+            if (cell.Backend.Name == reference.Preferred && !reference.HasFailed(cell.Backend.Name))
                 writesReference = true;
             else if (!ComputeReference(cell, model, reference, cancellation))
                 return cancellation.IsCancellationRequested ? null : new LaunchRow
@@ -206,11 +210,10 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
         };
     }
 
-    /// <summary>Runs reference-only workers, the configured reference backend first, until one writes the reference.</summary>
+    /// <summary>Runs reference-only workers, the group's reference backend first, until one writes the reference.</summary>
     private bool ComputeReference(SweepCell cell, ModelFileSidecar model, ReferenceTracker reference, CancellationToken cancellation)
     {
-        var candidates = new[] { configuration.Parity.Reference, BackendCatalog.TorchCpu.Name, BackendCatalog.OrtCpu.Name }
-            .Distinct()
+        var candidates = configuration.ReferenceCandidates(cell.Model).Select(b => b.Name)
             .Where(name => context.Backends.TryGetValue(name, out var probed) && probed.Available && !reference.HasFailed(name));
         foreach (var name in candidates)
         {
@@ -220,8 +223,8 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
             if (exit.Cancelled) return false;
             if (reference.Exists)
             {
-                if (name != configuration.Parity.Reference)
-                    observer.Note($"{cell.Model.Id}: reference output computed by {name} ({configuration.Parity.Reference} could not: {reference.Failures})");
+                if (name != reference.Preferred)
+                    observer.Note($"{cell.Model.Id}: reference output computed by {name} ({reference.Preferred} could not: {reference.Failures})");
                 return true;
             }
             reference.Failed(name, measured.Error.Length > 0 ? measured.Error : measured.Status.ToColumn());
@@ -285,12 +288,14 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
 
     private static string CellFileStem(SweepCell cell) => Path.GetFileNameWithoutExtension(LatencySamples.FileNameFor(cell.Key));
 
-    /// <summary>Where a group's reference output is, and which backends failed to produce it (and why).</summary>
-    private sealed class ReferenceTracker(string path)
+    /// <summary>Where a group's reference output is, which backend should make it, and which backends failed to produce it (and why).</summary>
+    private sealed class ReferenceTracker(string path, string preferred)
     {
         private readonly Dictionary<string, string> _failures = [];
 
         public string Path { get; } = path;
+
+        public string Preferred { get; } = preferred;
 
         public bool Exists => File.Exists(Path) && File.Exists(System.IO.Path.ChangeExtension(Path, ".json"));
 

@@ -73,7 +73,7 @@ public sealed class SweepSession
         try
         {
             status("probing backends...");
-            backends = Probe(resolved, launcher, cancellation);
+            backends = Probe(resolved, catalog, launcher, cancellation);
             RequireSomeBackend(resolved, backends);
             (peaks, peaksNote) = ProbePeaks(machine, resolved.Threads, status);
             cancellation.ThrowIfCancellationRequested();
@@ -151,7 +151,7 @@ public sealed class SweepSession
         if (File.Exists(folder.LaunchesFile)) ResultsCsvWriter.RepairTornLine(folder.LaunchesFile);
         var ledger = SweepLedger.Read(folder, stored.Launches);
         status("probing backends...");
-        var backends = Probe(stored, launcher, cancellation);
+        var backends = Probe(stored, catalog, launcher, cancellation);
         var plan = Restrict(SweepPlan.Create(stored, catalog, Configured(stored, backends)), manifest.Shard);
         var resumed = manifest with
         {
@@ -213,8 +213,11 @@ public sealed class SweepSession
     private SweepOutcome ProfileLayers(ISweepObserver observer, CancellationToken cancellation)
     {
         var available = Measured.Where(b => b.Available).ToDictionary(b => b.Descriptor.Name);
+        // Per-layer times are attributed to the layers of the network description: a model without one has none.
+        foreach (var model in Plan.Groups.Select(g => g.Model).Where(m => !m.HasDescription).DistinctBy(m => m.Id))
+            observer.Note($"{model.Id}: no per-layer profile, as it has no network description");
         var cells = Plan.Groups.SelectMany(g => g.Cells)
-            .Where(c => LayerProfiler.Supports(c.Backend) && available.ContainsKey(c.Backend.Name))
+            .Where(c => c.Model.HasDescription && LayerProfiler.Supports(c.Backend) && available.ContainsKey(c.Backend.Name))
             .Select(c => new ProfileCell(c.Model.Id, c.Backend, c.Threads, c.Batch, c.Resolution, c.Model.ResolvableId))
             .ToList();
         var settings = new ProfileSettings(Configuration.Seed, ProfileSettings.DefaultIterations, TimeSpan.FromSeconds(Configuration.CellTimeoutSeconds),
@@ -236,16 +239,17 @@ public sealed class SweepSession
     }
 
     /// <summary>
-    /// Probes the configured backends and those that may have to compute a reference output (the
-    /// parity reference, then torch-cpu and ort-cpu) although they are not measured.
+    /// Probes the configured backends and those that may have to compute a reference output of one of the
+    /// sweep's models (the parity reference, then torch-cpu and ort-cpu, each where it can run the model)
+    /// although they are not measured: a sweep whose models TorchSharp cannot run never loads it.
     /// </summary>
-    private static IReadOnlyList<ProbedBackend> Probe(SweepConfiguration configuration, WorkerLauncher launcher, CancellationToken cancellation)
+    private static IReadOnlyList<ProbedBackend> Probe(SweepConfiguration configuration, ModelCatalog catalog, WorkerLauncher launcher, CancellationToken cancellation)
     {
         string scratch = Path.Combine(Path.GetTempPath(), $"fff-probe-{Environment.ProcessId}");
         try
         {
             var names = configuration.Backends
-                .Concat([configuration.Parity.Reference, BackendCatalog.TorchCpu.Name, BackendCatalog.OrtCpu.Name])
+                .Concat(configuration.ModelIdentifiers().Distinct().Select(catalog.Resolve).SelectMany(configuration.ReferenceCandidates).Select(b => b.Name))
                 .Distinct();
             var probed = new BackendProber(launcher, scratch).ProbeAll(names.Select(BackendCatalog.Get), configuration.OptionsFor, cancellation);
             cancellation.ThrowIfCancellationRequested();

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using FormFollowsFunction.Architectures.Catalog;
 using FormFollowsFunction.Architectures.Counting;
+using FormFollowsFunction.Architectures.Onnx.Import;
 using FormFollowsFunction.Results;
 
 namespace FormFollowsFunction.Benchmarks.Sweeps;
@@ -33,7 +34,8 @@ public sealed record SweepShard(int Index, int Count)
     /// this one is. A model group (a model at a batch and resolution, with all its backends and thread
     /// counts) is never split. The rule, which depends on the whole plan only: a group's cost is its cells
     /// times (its MACs + the plan's mean MACs per group), since a cell's time is partly fixed (worker
-    /// start, export, warm-up, the time cap that most cells reach) and partly grows with its arithmetic;
+    /// start, export, warm-up, the time cap that most cells reach) and partly grows with its arithmetic
+    /// (a model whose MACs are not known, an ONNX file counted from its graph alone, costs the fixed part);
     /// groups are taken from the most costly to the least (ties in plan order) and each goes to the shard
     /// with the least cost so far (ties: fewer groups, then the lower index). Integer arithmetic, so
     /// every machine computes the same assignment. Refuses a shard that would get no group.
@@ -43,9 +45,9 @@ public sealed record SweepShard(int Index, int Count)
         if (whole.Count < Count)
             throw new SweepConfigurationException(
                 $"--shard {this}: the sweep has {whole.Count} model group(s) (a model at a batch and resolution, never split between shards), so {Count} shards would leave some with nothing to measure; use at most {whole.Count} shards");
-        var costs = whole.Select(g => (Group: g, Macs: Macs(g))).ToList();
-        long mean = costs.Sum(c => c.Macs) / costs.Count;
-        long Cost((ModelGroup Group, long Macs) c) => c.Group.Cells.Count * (c.Macs + mean);
+        var costs = whole.Select(g => (Group: g, Macs: g.Macs())).ToList();
+        long mean = costs.Sum(c => c.Macs ?? 0) / costs.Count;
+        long Cost((ModelGroup Group, long? Macs) c) => c.Group.Cells.Count * ((c.Macs ?? 0) + mean);
         var load = new (long Cost, int Groups)[Count];
         var owner = new int[whole.Count];
         foreach (int i in Enumerable.Range(0, whole.Count).OrderByDescending(i => Cost(costs[i])).ThenBy(i => i))
@@ -70,6 +72,4 @@ public sealed record SweepShard(int Index, int Count)
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
 
-    private static long Macs(ModelGroup group) =>
-        NetworkCounter.Count(group.Model.Build(new InputSpec(group.Resolution, group.Batch))).Macs;
 }

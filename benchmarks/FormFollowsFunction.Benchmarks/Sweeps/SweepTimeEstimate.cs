@@ -1,5 +1,3 @@
-using FormFollowsFunction.Architectures.Counting;
-using FormFollowsFunction.Architectures.Catalog;
 using FormFollowsFunction.Benchmarks.Timing;
 using FormFollowsFunction.Results;
 using MathNet.Numerics;
@@ -44,7 +42,7 @@ public static class SweepTimeEstimator
         var unestimated = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var group in plan)
         {
-            long macs = NetworkCounter.Count(group.Model.Build(new InputSpec(group.Resolution, group.Batch))).Macs;
+            long? macs = group.Macs();
             foreach (var cell in group.Cells)
             {
                 if (costs.FirstOrDefault(c => c.Backend == cell.Backend.Name) is not { } cost)
@@ -80,7 +78,7 @@ public static class SweepTimeEstimator
             double firstMs = first.Count > 0 ? first.Median() : later.Median();
             double laterMs = later.Count > 0 ? later.Median() : firstMs;
             var points = rows.Where(r => r.Backend == backend.Key && r.IsOk && r.MedianMs > 0 && r.Macs > 0)
-                .Select(r => (X: Math.Log(r.Macs), Y: Math.Log(r.MedianMs!.Value))).ToList();
+                .Select(r => (X: Math.Log(r.Macs!.Value), Y: Math.Log(r.MedianMs!.Value))).ToList();
             (double, double)? fit = points.Select(p => p.X).Distinct().Count() >= 2
                 ? Fit.Line([.. points.Select(p => p.X)], [.. points.Select(p => p.Y)])
                 : null;
@@ -96,8 +94,8 @@ public static class SweepTimeEstimator
     public static double TimedMs(TimingPolicy timing, double latencyMs) =>
         Math.Max(timing.MinIterations * latencyMs, Math.Min(timing.MaxSeconds * 1000, timing.MaxIterations * latencyMs));
 
-    private static double? Predicted(BackendLaunchCost cost, long macs) =>
-        cost.LatencyFit is { } fit && macs > 0 ? Math.Exp(fit.Intercept + fit.Slope * Math.Log(macs)) : null;
+    private static double? Predicted(BackendLaunchCost cost, long? macs) =>
+        cost.LatencyFit is { } fit && macs is > 0 ? Math.Exp(fit.Intercept + fit.Slope * Math.Log(macs.Value)) : null;
 
     /// <summary>The source run's wall time outside its launches (exports, reference outputs, report), per model group.</summary>
     private static double PerModelSeconds(RunManifest manifest, IReadOnlyList<LaunchRow> launches, IReadOnlyList<ResultRow> rows)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using FormFollowsFunction.Architectures.Catalog;
+using FormFollowsFunction.Architectures.Onnx.Import;
 using FormFollowsFunction.Architectures.Verification;
 using FormFollowsFunction.Architectures.Weights;
 using FormFollowsFunction.Benchmarks.Backends;
@@ -65,11 +66,22 @@ public sealed class CellRunner(ModelCatalog catalog)
         if (backend is Backends.OnnxRuntime.OrtBackend ort) result.GraphOptimization = ort.GraphOptimizationLevel;
 
         var definition = catalog.Resolve(request.Model);
-        var network = definition.Build(new InputSpec(request.Resolution, request.Batch));
-        var input = ModelInput.Create(network.InputShape, request.Seed);
-        var weights = descriptor.Engine == InferenceEngine.TorchSharp ? definition.Weights(network, request.Seed) : null;
-        var artifacts = new ModelArtifacts(network, weights, request.OnnxPath, input);
-        if (backend is Backends.Torch.TorchBackend torch)
+        if (!descriptor.CanRun(definition)) throw new InvalidOperationException($"{descriptor.Name} cannot run it: {definition.DescriptionProblem}");
+        ModelArtifacts artifacts;
+        Architectures.Description.Network? network = null;
+        if (definition.HasDescription)
+        {
+            network = definition.Build(new InputSpec(request.Resolution, request.Batch));
+            var weights = descriptor.Engine == InferenceEngine.TorchSharp ? definition.Weights(network, request.Seed) : null;
+            artifacts = new ModelArtifacts(network, weights, request.OnnxPath, ModelInput.Create(network.InputShape, request.Seed));
+        }
+        else
+        {
+            // A user's ONNX file without a description: ONNX Runtime runs the file itself on an input of its shape.
+            var shape = OnnxUserModel.InputShapeOf(definition)!;
+            artifacts = ModelArtifacts.FileOnly(request.OnnxPath, shape, ModelInput.Create(shape, request.Seed));
+        }
+        if (backend is Backends.Torch.TorchBackend torch && network is not null)
         {
             // The per-shape convolution self-check, outside the timed load.
             torch.InjectedSelfCheckFailure = WorkerFault.SelfCheckFailure(request, network);
@@ -127,10 +139,10 @@ public sealed class CellRunner(ModelCatalog catalog)
         }
         if (request.WritesReference || request.ReferenceOnly)
         {
-            if (!OutputComparison.IsNonConstant(output))
+            if (OutputComparison.ReferenceProblem(output) is { } problem)
             {
                 result.Status = CellStatus.Mismatch;
-                result.Error = "the output is constant, so it cannot serve as a reference";
+                result.Error = problem;
                 return false;
             }
             new ReferenceOutput(request.Backend, request.Seed, output).Write(request.ReferencePath);

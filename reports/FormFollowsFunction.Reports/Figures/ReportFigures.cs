@@ -135,13 +135,13 @@ internal static partial class ReportFigures
             var series = f.Cells.GroupBy(m => (m.Row.Backend, m.Run.RunId)).OrderBy(g => f.Data.BackendIndex(g.Key.Backend)).ThenBy(g => g.Key.RunId).ToList();
             foreach (var s in series)
             {
-                var points = s.OrderBy(m => m.Row.Macs).Select(m => LogPoint(m.Row.Macs, m.Row.MedianMs!.Value, m.Row.Ci95LowMs, m.Row.Ci95HighMs)).ToList();
+                var points = s.OrderBy(m => m.Row.Macs).Select(m => LogPoint(m.Row.Macs!.Value, m.Row.MedianMs!.Value, m.Row.Ci95LowMs, m.Row.Ci95HighMs)).ToList();
                 AddSeries(plot, SeriesLabel(f.Data, s.Key.Backend, s.Key.RunId), StyleFor(f.Data, f.Data.BackendIndex(s.Key.Backend), s.Key.RunId), points, lines: false);
             }
         },
         Axes = (plot, f) =>
         {
-            AxisTicks.Logarithmic(plot.Axes.Bottom, f.Cells.Min(m => m.Row.Macs), f.Cells.Max(m => m.Row.Macs), AxisTicks.SiCount);
+            AxisTicks.Logarithmic(plot.Axes.Bottom, f.Cells.Min(m => m.Row.Macs!.Value), f.Cells.Max(m => m.Row.Macs!.Value), AxisTicks.SiCount);
             AxisTicks.Logarithmic(plot.Axes.Left,
                 f.Cells.Min(m => m.Row.Ci95LowMs is > 0 ? Math.Min(m.Row.Ci95LowMs.Value, m.Row.MedianMs!.Value) : m.Row.MedianMs!.Value),
                 f.Cells.Max(m => Math.Max(m.Row.Ci95HighMs ?? 0, m.Row.MedianMs!.Value)), AxisTicks.Plain);
@@ -163,12 +163,12 @@ internal static partial class ReportFigures
             "MACs per inference (multiply-accumulates; log scale)", $"Speed-up over {f.Data.BaselineBackend} (×)"),
         Series = (plot, f) =>
         {
-            AddByFamily(f.Data, plot, f.Cells, s => Math.Log10(s.Accelerated.Macs));
+            AddByFamily(f.Data, plot, f.Cells, s => Math.Log10(s.Accelerated.Macs!.Value));
             PaperPlot.ParityLine(plot, f.Data.BaselineBackend);
         },
         Axes = (plot, f) =>
         {
-            AxisTicks.Logarithmic(plot.Axes.Bottom, f.Cells.Min(s => s.Accelerated.Macs), f.Cells.Max(s => s.Accelerated.Macs), AxisTicks.SiCount);
+            AxisTicks.Logarithmic(plot.Axes.Bottom, f.Cells.Min(s => s.Accelerated.Macs!.Value), f.Cells.Max(s => s.Accelerated.Macs!.Value), AxisTicks.SiCount);
             FitY(plot, f.Cells.SelectMany(SpeedupExtent).Append(1.0), fromZero: true);
         },
         Heading = f => $"{f.Key} speed-up over {f.Data.BaselineBackend} vs MACs ({f.Setting})",

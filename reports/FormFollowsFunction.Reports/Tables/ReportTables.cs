@@ -122,7 +122,7 @@ internal static class ReportTables
             }
             table.AddRow(values.ToArray());
         }
-        table.Notes.Add("MACs are multiply-accumulates (FLOPs ≈ 2 × MACs). A latency cell that names a status (crashed, mismatch, ...) was not measured validly; an empty speed-up has no valid pair.");
+        table.Notes.Add("MACs are multiply-accumulates (FLOPs ≈ 2 × MACs); an empty size was not known (an ONNX file counted from its graph alone, docs/user-models.md). A latency cell that names a status (crashed, mismatch, ...) was not measured validly; an empty speed-up has no valid pair.");
         return table;
     }
 

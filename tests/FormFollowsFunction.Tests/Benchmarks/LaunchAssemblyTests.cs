@@ -133,7 +133,7 @@ public sealed class LaunchAssemblyTests
         var model = ModelCatalog.Default.Resolve("residual-d1-w0.25");
         var backends = new[] { BackendCatalog.TorchCpu, BackendCatalog.OrtCpu };
         var cells = backends.SelectMany(b => new[] { 1, 2 }.Select(t => new SweepCell(model, b, t, 1, 32))).ToList();
-        var group = new ModelGroup(model, 1, 32, cells);
+        var group = new ModelGroup(model, 1, 32, cells, BackendCatalog.TorchCpu.Name);
 
         string Order(int round) => string.Join(' ', SweepRunner.InRoundOrder(group, round).Select(c => $"{c.Backend.Name}/{c.Threads}"));
 

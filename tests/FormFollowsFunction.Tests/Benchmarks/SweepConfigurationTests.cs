@@ -208,7 +208,7 @@ public sealed class SweepConfigurationTests
     [InlineData("threads=[1, 2", "--set threads=[1, 2: '[1, 2' is malformed: a '[' list is not closed with ']'")]
     [InlineData("timing.max_seconds.limit=3", "--set timing.max_seconds.limit=3: timing.max_seconds holds a number; it has no key 'limit'")]
     [InlineData("max_seconds", "--set max_seconds: give KEY=VALUE, for example --set timing.max_seconds=5")]
-    [InlineData("zzzzzz=1", "--set zzzzzz=1: unknown key 'zzzzzz'; known keys: preset, models, patterns, depths, widths, models_dir, input_shape, backends, threads, batch, resolution, seed, timing, launches, cell_timeout_seconds, parity, counters, keep_samples, profile, pin, backend_options, malloc_tunables")]
+    [InlineData("zzzzzz=1", "--set zzzzzz=1: unknown key 'zzzzzz'; known keys: preset, models, patterns, depths, widths, models_dir, input_shape, backends, baseline, threads, batch, resolution, seed, timing, launches, cell_timeout_seconds, parity, counters, keep_samples, profile, pin, backend_options, malloc_tunables")]
     public void Set_errors_name_the_assignment_the_key_and_the_fix(string assignment, string expected)
     {
         var error = Assert.Throws<SweepConfigurationException>(() => SweepConfigurationLayers.SetLayer(assignment));

@@ -69,7 +69,7 @@ public sealed class SweepShardTests
     public void Costly_groups_are_spread_over_the_shards()
     {
         var assignment = new SweepShard(1, 2).Assign(SweepPlan.Whole(Configuration(), ModelCatalog.Default));
-        long Cost(int shard) => assignment.Plan.Where(g => g.Shard == shard).Sum(g => g.Cells * g.Macs);
+        long Cost(int shard) => assignment.Plan.Where(g => g.Shard == shard).Sum(g => g.Cells * g.Macs!.Value);
         // The two residual networks, by far the most arithmetic of the six, go to different shards.
         Assert.NotEqual(assignment.Plan.Single(g => g.Group.StartsWith("residual-d1", StringComparison.Ordinal)).Shard,
             assignment.Plan.Single(g => g.Group.StartsWith("residual-d2", StringComparison.Ordinal)).Shard);

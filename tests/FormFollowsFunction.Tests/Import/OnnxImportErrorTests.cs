@@ -33,12 +33,22 @@ public sealed class OnnxImportErrorTests : IDisposable
     }
 
     [Fact]
-    public void Describe_of_a_file_with_unsupported_operators_exits_2_with_one_line()
+    public void Describe_of_a_file_with_unsupported_operators_names_them_and_gives_what_the_graph_tells()
     {
         var result = FffProgram.Run("describe", WithUnsupportedOperators());
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("unsupported ONNX operators: Einsum, TopK;", result.Output);
+        Assert.Contains("no network description", result.Output);
+        Assert.Contains("not known", result.Output);
+    }
+
+    [Fact]
+    public void Verify_of_a_file_with_unsupported_operators_exits_2_with_one_line_naming_them_and_the_route()
+    {
+        var result = FffProgram.Run("verify", WithUnsupportedOperators());
         Assert.Equal(2, result.ExitCode);
         var line = Assert.Single(result.ErrorLines);
-        Assert.Contains("Einsum, TopK", line);
+        Assert.Contains("unsupported ONNX operators: Einsum, TopK; measure it on ONNX Runtime alone with --backends ort-cpu --baseline ort-cpu", line);
     }
 
     [Fact]

@@ -223,7 +223,7 @@ public sealed record SyntheticRun
     private void FillRoofline(ResultRow row)
     {
         row.AchievedGflops = row.Flops / (row.MedianMs!.Value * 1e6);
-        row.ArithmeticIntensity = (double)row.Flops / (row.WeightBytes + row.ActivationBytes);
+        row.ArithmeticIntensity = (double)row.Flops!.Value / (row.WeightBytes!.Value + row.ActivationBytes!.Value);
         row.PeakGflops = PeakGflopsPerThread * Threads;
         row.PeakBandwidthGbs = PeakBandwidthGbs;
         row.RooflineFraction = row.AchievedGflops / Math.Min(row.PeakGflops.Value, row.ArithmeticIntensity.Value * PeakBandwidthGbs);
@@ -290,9 +290,9 @@ public sealed record SyntheticRun
             row.CountersStatus = "hardware counters not supported: no PMU in /sys/bus/event_source/devices";
             return;
         }
-        double instructions = row.Macs * (row.Backend.StartsWith("torch", StringComparison.Ordinal) ? 1.6 : 0.9);
-        double llcLoads = (row.WeightBytes + row.ActivationBytes) / 64.0;
-        double missRatio = Math.Clamp((row.WeightBytes + row.ActivationBytes) / (double)L3Bytes * 0.3, 0.02, 0.9);
+        double instructions = row.Macs!.Value * (row.Backend.StartsWith("torch", StringComparison.Ordinal) ? 1.6 : 0.9);
+        double llcLoads = (row.WeightBytes!.Value + row.ActivationBytes!.Value) / 64.0;
+        double missRatio = Math.Clamp((row.WeightBytes!.Value + row.ActivationBytes!.Value) / (double)L3Bytes * 0.3, 0.02, 0.9);
         double misses = llcLoads * missRatio;
         row.Instructions = instructions;
         row.Cycles = latencyMs * 3.0e6 * Threads * 0.8;

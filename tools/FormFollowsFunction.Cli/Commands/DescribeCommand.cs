@@ -13,7 +13,7 @@ internal sealed class DescribeCommand : Command<DescribeCommand.Settings>
     internal sealed class Settings : CommandSettings
     {
         [CommandArgument(0, "<MODEL>")]
-        [Description("Model identifier: a reference network (resnet50), PATTERN-dDEPTH-wWIDTH (residual-d8-w1.0) or an ONNX file (net.onnx). 'fff list' shows them.")]
+        [Description("Model identifier: a reference network (resnet50), PATTERN-dDEPTH-wWIDTH (residual-d8-w1.0) or an ONNX file (net.onnx; one with operators the importer lacks gets what its graph alone tells). 'fff list' shows them.")]
         public string Model { get; init; } = "";
 
         [CommandOption("--resolution <PIXELS>")]
@@ -57,6 +57,7 @@ internal sealed class DescribeCommand : Command<DescribeCommand.Settings>
         if (settings.InputShape is not null && !OnnxUserModel.Names(settings.Model))
             throw new UserInputException($"--input-shape applies to ONNX files; for {settings.Model} use --resolution and --batch");
         var definition = ModelCatalog.Default.Resolve(model);
+        if (!definition.HasDescription) return DescribeGraphOnly(definition, settings.Json);
         var counts = NetworkCounter.Count(Build(definition, input));
         if (definition.SourceFile is { } file && OnnxUserModel.Names(file) && !settings.Json)
         {
@@ -72,6 +73,45 @@ internal sealed class DescribeCommand : Command<DescribeCommand.Settings>
         console.Write(LayerTable(counts));
         console.Write(Totals(counts, input));
         console.Write(Conventions());
+        return 0;
+    }
+
+    /// <summary>
+    /// The reduced answer for an ONNX file without a network description: what the file says of itself and what its
+    /// graph alone counts, the rest marked unknown with the reason, and the line that names its unsupported operators.
+    /// </summary>
+    private static int DescribeGraphOnly(ModelDefinition definition, bool json)
+    {
+        var file = OnnxUserModel.GraphOnly(definition);
+        var counts = file.Counts;
+        if (json)
+        {
+            ConsoleOutput.Standard.Profile.Out.Writer.WriteLine(GraphOnlyDescription.From(definition, file).ToJson());
+            return 0;
+        }
+        var console = ConsoleOutput.Standard;
+        console.MarkupLine(Markup.Escape($"{definition.SourceFile}: made by {file.Facts.Producer}, opset {file.Facts.Opset}, SHA-256 {file.Facts.Sha256}"));
+        console.MarkupLine(Markup.Escape($"no network description (no layer table, no TorchSharp): {definition.DescriptionProblem}"));
+        var table = new Table().Border(TableBorder.Simple)
+            .Title(Markup.Escape($"from the graph alone: {file.InputShape} → {file.DeclaredOutput} (declared)"))
+            .AddColumn(new TableColumn("count").NoWrap())
+            .AddColumn(new TableColumn("value").RightAligned().NoWrap())
+            .AddColumn(new TableColumn("exact").RightAligned().NoWrap());
+        const string Unknown = "not known";
+        table.AddRow("parameters", Quantity.Count(counts.Parameters, ""), Quantity.Exact(counts.Parameters));
+        table.AddRow("MACs", counts.Macs is { } macs ? Quantity.Count(macs, "MACs") : Unknown, counts.Macs is { } m ? Quantity.Exact(m) : "");
+        table.AddRow("FLOPs", Unknown, "");
+        table.AddRow("weight bytes", Quantity.Bytes(counts.WeightBytes), Quantity.Exact(counts.WeightBytes));
+        table.AddRow("activation bytes", Unknown, "");
+        table.AddRow("peak activation bytes", Unknown, "");
+        console.Write(table);
+        if (counts.MacsUnknown is { } why) console.MarkupLine(Markup.Escape($"MACs not known: {why}"));
+        console.MarkupLine("FLOPs and activation bytes not known: they need the network description (every layer's arithmetic and output shape)");
+        var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
+        grid.AddRow("parameters", "elements of the floating-point tensors the file holds (initializers, Constant nodes), scalars and batch norm running statistics excluded");
+        grid.AddRow("MACs", "multiply-accumulates of convolutions and matrix products, where shapes can be inferred through every node");
+        grid.AddRow("weight bytes", "bytes of every floating-point tensor the file holds, as stored");
+        console.Write(grid);
         return 0;
     }
 

@@ -33,7 +33,7 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
     {
         // Resolve every identifier first, so that a typo in the last one fails before any work is done.
         var models = settings.Models.Select(catalog.Resolve).ToList();
-        if (models.FirstOrDefault(m => m.FileWeights is not null) is { } userFile)
+        if (models.FirstOrDefault(m => m.FileWeights is not null || !m.HasDescription) is { } userFile)
             throw new UserInputException($"{userFile.Id} is already an ONNX file; measure it as it is with 'fff run --models {userFile.SourceFile}' (export writes catalog models)");
         string folder = Path.GetFullPath(settings.Out!);
         Directory.CreateDirectory(folder);

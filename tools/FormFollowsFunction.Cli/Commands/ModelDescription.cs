@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using FormFollowsFunction.Architectures.Catalog;
 using FormFollowsFunction.Architectures.Counting;
+using FormFollowsFunction.Architectures.Onnx.Import;
 
 namespace FormFollowsFunction.Cli.Commands;
 
@@ -35,6 +36,35 @@ internal sealed record ModelDescription(
         [.. counts.Layers.Select(l => new LayerDescription(
             l.Node.Name, l.Node.Layer.Kind, l.Node.Inputs, l.Node.OutputShape.Dimensions,
             l.Parameters, l.Macs, l.Flops, l.WeightBytes, l.OutputBytes, l.LiveBytes))]);
+
+    public string ToJson() => JsonSerializer.Serialize(this, Options);
+}
+
+/// <summary>
+/// What <c>fff describe --json</c> writes for an ONNX file without a network description: the file's facts and
+/// what its graph alone counts; a count that is not known is null (never zero), <c>macs_unknown</c> says why
+/// MACs are not, and <c>description_problem</c> names the unsupported operators.
+/// </summary>
+internal sealed record GraphOnlyDescription(
+    string Model, string File, string Producer, long Opset, string Sha256,
+    IReadOnlyList<int> InputShape, string DeclaredOutput,
+    long Params, long? Macs, long? Flops, long WeightBytes, long? ActivationBytes, long? PeakActivationBytes,
+    string? MacsUnknown, string DescriptionProblem)
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        // Operator names and reasons stay readable; the JSON is data for people and scripts, never embedded in HTML.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static GraphOnlyDescription From(ModelDefinition model, GraphOnlyModel file) => new(
+        model.Id, model.SourceFile!, file.Facts.Producer, file.Facts.Opset, file.Facts.Sha256,
+        file.InputShape.Dimensions, file.DeclaredOutput,
+        file.Counts.Parameters, file.Counts.Macs, null, file.Counts.WeightBytes, null, null,
+        file.Counts.MacsUnknown, model.DescriptionProblem!);
 
     public string ToJson() => JsonSerializer.Serialize(this, Options);
 }

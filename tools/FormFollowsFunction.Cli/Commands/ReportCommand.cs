@@ -18,7 +18,7 @@ internal sealed class ReportCommand : Command<ReportCommand.Settings>
         public string? Out { get; init; }
 
         [CommandOption("--baseline <BACKEND>")]
-        [Description("Backend that speed-ups are relative to. Default: torch-cpu.")]
+        [Description("Backend that speed-ups are relative to. Default: the baseline the runs were measured with ('fff run --baseline'), else torch-cpu.")]
         public string? Baseline { get; init; }
 
         [CommandOption("--formats <LIST>")]

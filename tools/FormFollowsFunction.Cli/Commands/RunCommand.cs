@@ -74,6 +74,11 @@ internal sealed class RunCommand : Command<RunCommand.Settings>
         [SweepKey("backends")]
         public string? Backends { get; init; }
 
+        [CommandOption("--baseline <BACKEND>")]
+        [Description("Backend that the report's speed-ups are relative to. Default: torch-cpu. A model TorchSharp cannot run (an ONNX file with unsupported operators) is measured with ONNX Runtime backends only and --baseline ort-cpu; see docs/user-models.md.")]
+        [SweepKey("baseline")]
+        public string? Baseline { get; init; }
+
         [CommandOption("--threads <LIST>")]
         [Description("Intra-op thread counts, the same for every backend. Default: the machine's physical cores.")]
         [SweepKey("threads")]

@@ -12,6 +12,20 @@ namespace FormFollowsFunction.Architectures.Onnx.Import;
 /// <param name="Sha256">Lower-case hex SHA-256 of the file's bytes.</param>
 public sealed record ImportedModel(Network Network, NetworkWeights Weights, string Producer, long Opset, string Sha256, string InputName);
 
+/// <summary>What an ONNX file says of itself, whatever operators it holds.</summary>
+/// <param name="Producer">The file's producer_name and producer_version, for example <c>pytorch 2.1.0</c>; <c>unknown</c> when empty.</param>
+/// <param name="Opset">The highest opset of the default domain it imports.</param>
+/// <param name="Sha256">Lower-case hex SHA-256 of the file's bytes.</param>
+public sealed record OnnxFileFacts(string Producer, long Opset, string Sha256)
+{
+    public static OnnxFileFacts Of(ModelProto model, byte[] bytes)
+    {
+        string producer = $"{model.ProducerName} {model.ProducerVersion}".Trim();
+        long opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0).Max();
+        return new OnnxFileFacts(producer.Length > 0 ? producer : "unknown", opset, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+    }
+}
+
 /// <summary>
 /// Imports an ONNX file (float32, opsets 9 to 21) into a <see cref="Network"/>, in the manner of onnx2torch:
 /// every node becomes a typed layer with an inferred shape, the catalog's own layer types wherever one fits
@@ -38,20 +52,49 @@ public static class OnnxImporter
         [.. model.Graph.Node.Select(n => n.OpType).Distinct().Where(op => !SupportedOperators.Contains(op) && !ShapeOnlyOperators.Contains(op)).Order(StringComparer.Ordinal)];
 
     /// <summary>
+    /// The one line that refuses a file with operators outside both sets wherever its network description is
+    /// needed (TorchSharp, per-layer counts and profiles), naming every such operator type and the route that
+    /// measures the file without a description: ONNX Runtime alone, with its CPU provider as the reference.
+    /// </summary>
+    public static string UnsupportedOperatorsProblem(string file, IReadOnlyList<string> operators) =>
+        $"{file}: unsupported ONNX operators: {string.Join(", ", operators)}; measure it on ONNX Runtime alone with " +
+        "--backends ort-cpu --baseline ort-cpu, or see docs/user-models.md for the supported set";
+
+    /// <summary>Reads and parses <paramref name="path"/>; a file that cannot be read or is not an ONNX model with a graph is refused with one line.</summary>
+    public static ModelProto Read(string path) => Parse(ReadBytes(path), path);
+
+    /// <summary>
     /// Imports <paramref name="path"/>. <paramref name="inputShape"/> fixes the input's dynamic dimensions and must
     /// agree with its static ones; without it every dimension must be static.
     /// </summary>
     public static ImportedModel Import(string path, TensorShape? inputShape, string networkId)
     {
-        byte[] bytes;
+        byte[] bytes = ReadBytes(path);
+        var model = Parse(bytes, path);
+        string file = Path.GetFileName(path);
+        var unsupported = UnsupportedOperators(model);
+        if (unsupported.Count > 0) throw new OnnxImportException(UnsupportedOperatorsProblem(file, unsupported));
+        var facts = OnnxFileFacts.Of(model, bytes);
+        if (facts.Opset is < 7 or > 21) throw new OnnxImportException($"{file}: opset {facts.Opset} is outside the supported 9 to 21; convert it with onnx.version_converter");
+        var importer = new Importer(model.Graph, facts.Opset, file, networkId);
+        var (network, values, inputName) = importer.Run(inputShape);
+        return new ImportedModel(network, NetworkWeights.FromValues(network, values), facts.Producer, facts.Opset, facts.Sha256, inputName);
+    }
+
+    internal static byte[] ReadBytes(string path)
+    {
         try
         {
-            bytes = File.ReadAllBytes(path);
+            return File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new OnnxImportException($"{path}: cannot read the file ({e.Message})");
         }
+    }
+
+    internal static ModelProto Parse(byte[] bytes, string path)
+    {
         ModelProto model;
         try
         {
@@ -62,18 +105,7 @@ public static class OnnxImporter
             throw new OnnxImportException($"{path} is not an ONNX model ({e.Message})");
         }
         if (model.Graph is null || model.Graph.Node.Count == 0) throw new OnnxImportException($"{path} holds no graph");
-        string file = Path.GetFileName(path);
-        var unsupported = UnsupportedOperators(model);
-        if (unsupported.Count > 0)
-            throw new OnnxImportException($"{file}: unsupported ONNX operators: {string.Join(", ", unsupported)}; " +
-                                          "see docs/user-models.md for the supported set (files the importer cannot read are not measured yet, not even on ONNX Runtime alone)");
-        long opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0).Max();
-        if (opset is < 7 or > 21) throw new OnnxImportException($"{file}: opset {opset} is outside the supported 9 to 21; convert it with onnx.version_converter");
-        var importer = new Importer(model.Graph, opset, file, networkId);
-        var (network, values, inputName) = importer.Run(inputShape);
-        string producer = $"{model.ProducerName} {model.ProducerVersion}".Trim();
-        string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        return new ImportedModel(network, NetworkWeights.FromValues(network, values), producer.Length > 0 ? producer : "unknown", opset, sha, inputName);
+        return model;
     }
 
     /// <summary>One pass over the graph in node order, folding constants and adding layers.</summary>

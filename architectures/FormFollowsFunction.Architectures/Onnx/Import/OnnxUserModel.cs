@@ -6,6 +6,11 @@ using Onnx;
 
 namespace FormFollowsFunction.Architectures.Onnx.Import;
 
+/// <summary>An ONNX file without a network description, as its graph alone tells it.</summary>
+/// <param name="InputShape">The input's shape, the file's static dimensions fixed by the given shape.</param>
+/// <param name="DeclaredOutput">The output's shape as the file declares it (<c>1x1</c>, <c>batchx1</c>, <c>?</c> when it declares none).</param>
+public sealed record GraphOnlyModel(TensorShape InputShape, string DeclaredOutput, OnnxFileFacts Facts, long FileBytes, OnnxFileCounts Counts);
+
 /// <summary>
 /// A user's ONNX file named as a model: <c>path/net.onnx</c>, or <c>path/net.onnx@1x3x48x192</c> to fix its
 /// dynamic input dimensions (what <c>--input-shape</c> and YAML <c>input_shape:</c> add).
@@ -49,8 +54,16 @@ public static class OnnxUserModel
         string full = Path.GetFullPath(path);
         if (!File.Exists(full)) throw new UnknownModelException($"model file '{path}' does not exist; give the path of an .onnx file");
         string id = Identifier(Path.GetFileName(full), shape);
+        var file = OnnxImporter.Read(full);
+        InputShape(file.Graph, full, shape);
+        // A file with operators the importer lacks has no description: ONNX Runtime can still measure the file itself.
+        if (OnnxImporter.UnsupportedOperators(file) is { Count: > 0 } unsupported)
+        {
+            string problem = OnnxImporter.UnsupportedOperatorsProblem(Path.GetFileName(full), unsupported);
+            return new ModelDefinition(id, ModelDefinition.UserFamily, null, null, _ => throw new OnnxImportException(problem), full, Identifier(full, shape),
+                DescriptionProblem: problem);
+        }
         var import = Imports.GetOrAdd(Identifier(full, shape), _ => new Lazy<ImportedModel>(() => OnnxImporter.Import(full, shape, id)));
-        CheckInput(full, shape);
         return new ModelDefinition(id, ModelDefinition.UserFamily, null, null, _ => import.Value.Network, full, Identifier(full, shape),
             network => network == import.Value.Network
                 ? import.Value.Weights
@@ -64,22 +77,44 @@ public static class OnnxUserModel
             : throw new ArgumentException($"{model.Id} is not an imported ONNX file");
 
     /// <summary>
+    /// For a file <see cref="Resolve"/> found no description for (<see cref="ModelDefinition.DescriptionProblem"/>): what the
+    /// file says of itself and what its graph alone counts at the model's input shape.
+    /// </summary>
+    public static GraphOnlyModel GraphOnly(ModelDefinition model)
+    {
+        if (model.HasDescription || InputShapeOf(model) is not { } shape)
+            throw new ArgumentException($"{model.Id} is not an ONNX file without a network description");
+        string path = model.SourceFile!;
+        byte[] bytes = OnnxImporter.ReadBytes(path);
+        var file = OnnxImporter.Parse(bytes, path);
+        var output = file.Graph.Output.Count == 1 ? file.Graph.Output[0].Type?.TensorType?.Shape : null;
+        string declared = output is null
+            ? "?"
+            : string.Join('x', output.Dim.Select(d => d.DimValue > 0 ? d.DimValue.ToString(CultureInfo.InvariantCulture) : d.DimParam is { Length: > 0 } p ? p : "?"));
+        return new GraphOnlyModel(shape, declared, OnnxFileFacts.Of(file, bytes), bytes.LongLength,
+            OnnxGraphCounter.CountFile(file, [.. shape.Dimensions.Select(d => (long)d)]));
+    }
+
+    /// <summary>The input shape of an ONNX file's model (the file's static dimensions, fixed by its given shape); null for every other model.</summary>
+    public static TensorShape? InputShapeOf(ModelDefinition model)
+    {
+        if (model.SourceFile is not { } file || !Names(file) || model.Identifier is not { } identifier) return null;
+        return InputShape(OnnxImporter.Read(file).Graph, file, identifier.Length > file.Length ? ParseShape(identifier[(file.Length + 1)..]) : null);
+    }
+
+    /// <summary>
     /// For an ONNX file's model: the batch (first input dimension) and the "resolution" its rows carry, the input's
     /// height for an NCHW input and its last dimension otherwise; null for every other model.
     /// </summary>
-    public static (int Batch, int Resolution)? InputSize(ModelDefinition model)
-    {
-        if (model.SourceFile is not { } file || !Names(file) || model.Identifier is not { } identifier) return null;
-        var shape = InputShape(file, identifier.Length > file.Length ? ParseShape(identifier[(file.Length + 1)..]) : null);
-        return (shape.Dimensions[0], shape.Rank == 4 ? shape.Dimensions[2] : shape.Dimensions[^1]);
-    }
+    public static (int Batch, int Resolution)? InputSize(ModelDefinition model) =>
+        InputShapeOf(model) is { } shape ? (shape.Dimensions[0], shape.Rank == 4 ? shape.Dimensions[2] : shape.Dimensions[^1]) : null;
 
-    /// <summary>Refuses early what no backend can run: a dynamic input without a shape, a non-float32 input, several inputs.</summary>
-    private static void CheckInput(string path, TensorShape? shape) => InputShape(path, shape);
-
-    private static TensorShape InputShape(string path, TensorShape? shape)
+    /// <summary>
+    /// The input shape of <paramref name="graph"/> fixed by <paramref name="shape"/>; refuses early what no backend can
+    /// run: a dynamic input without a shape, a non-float32 input, several inputs.
+    /// </summary>
+    private static TensorShape InputShape(GraphProto graph, string path, TensorShape? shape)
     {
-        var graph = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph;
         var initializers = graph.Initializer.Select(i => i.Name).ToHashSet();
         var inputs = graph.Input.Where(i => !initializers.Contains(i.Name)).ToList();
         string file = Path.GetFileName(path);

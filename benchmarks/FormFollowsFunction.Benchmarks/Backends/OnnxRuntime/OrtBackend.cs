@@ -178,7 +178,9 @@ public sealed class OrtBackend : IInferenceBackend
     /// <summary>
     /// An ONNX Runtime session with its input and output bound once: to CPU memory, or, with a CUDA
     /// device index, to tensors allocated in that device's memory by the session's CUDA allocator (the
-    /// input copied there once, here, outside any timed call).
+    /// input copied there once, here, outside any timed call). Where the output's shape is not known
+    /// beforehand (a file without a network description), the first run lets ONNX Runtime allocate the
+    /// output, and the output is then allocated in that shape and bound for every later run.
     /// </summary>
     private sealed class OrtLoadedModel : ILoadedModel
     {
@@ -188,9 +190,10 @@ public sealed class OrtBackend : IInferenceBackend
         private readonly OrtMemoryInfo? _deviceMemory;
         private readonly OrtAllocator? _deviceAllocator;
         private readonly OrtValue _input;
-        private readonly OrtValue _output;
         private readonly OrtIoBinding _binding;
-        private readonly int _outputLength;
+        private readonly string _outputName;
+        private OrtValue? _output;
+        private int _outputLength;
 
         /// <summary>Takes ownership of <paramref name="session"/>, <paramref name="options"/> and <paramref name="runOptions"/> only when it returns (the caller disposes them otherwise).</summary>
         public OrtLoadedModel(InferenceSession session, SessionOptions options, RunOptions runOptions, ModelArtifacts model, int? cudaDevice)
@@ -200,9 +203,8 @@ public sealed class OrtBackend : IInferenceBackend
             _session = session;
             _options = options;
             _runOptions = runOptions;
-            long[] inputShape = [.. model.Network.InputShape.Dimensions.Select(d => (long)d)];
-            long[] outputShape = [.. model.Network.OutputShape.Dimensions.Select(d => (long)d)];
-            _outputLength = checked((int)outputShape.Aggregate(1L, (a, b) => a * b));
+            _outputName = session.OutputNames[0];
+            long[] inputShape = [.. model.InputShape.Dimensions.Select(d => (long)d)];
             try
             {
                 if (cudaDevice is int device)
@@ -211,16 +213,15 @@ public sealed class OrtBackend : IInferenceBackend
                     _deviceAllocator = new OrtAllocator(session, _deviceMemory);
                     _input = OrtValue.CreateAllocatedTensorValue(_deviceAllocator, TensorElementType.Float, inputShape);
                     CudaRuntime.CopyToDevice(CudaRuntime.AddressOf(_input.GetTensorMutableRawData()), model.Input);
-                    _output = OrtValue.CreateAllocatedTensorValue(_deviceAllocator, TensorElementType.Float, outputShape);
                 }
                 else
                 {
                     _input = OrtValue.CreateTensorValueFromMemory(model.Input, inputShape);
-                    _output = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, outputShape);
                 }
                 _binding = session.CreateIoBinding();
                 _binding.BindInput(session.InputNames[0], _input);
-                _binding.BindOutput(session.OutputNames[0], _output);
+                if (model.OutputShape is { } outputShape) BindOutput([.. outputShape.Dimensions.Select(d => (long)d)]);
+                else _binding.BindOutputToDevice(_outputName, _deviceMemory ?? OrtMemoryInfo.DefaultInstance);
             }
             catch
             {
@@ -231,6 +232,14 @@ public sealed class OrtBackend : IInferenceBackend
                 _deviceMemory?.Dispose();
                 throw;
             }
+        }
+
+        /// <summary>Allocates the output in <paramref name="shape"/> where the input is (host or device memory) and binds it.</summary>
+        private void BindOutput(long[] shape)
+        {
+            _outputLength = checked((int)shape.Aggregate(1L, (a, b) => a * b));
+            _output = OrtValue.CreateAllocatedTensorValue(_deviceAllocator ?? OrtAllocator.DefaultInstance, TensorElementType.Float, shape);
+            _binding.BindOutput(_outputName, _output);
         }
 
         public void Run()
@@ -244,16 +253,40 @@ public sealed class OrtBackend : IInferenceBackend
         public float[] RunAndFetchOutput()
         {
             Run();
-            if (_deviceMemory is null) return _output.GetTensorDataAsSpan<float>().ToArray();
-            var host = new float[_outputLength];
-            CudaRuntime.CopyToHost(host, CudaRuntime.AddressOf(_output.GetTensorMutableRawData()));
+            if (_output is null) return FetchAndBindLearntOutput();
+            return CopyOut(_output, _outputLength);
+        }
+
+        /// <summary>After a run whose output ONNX Runtime allocated: its values, and the output bound in its shape from now on.</summary>
+        private float[] FetchAndBindLearntOutput()
+        {
+            float[] values;
+            long[] shape;
+            using (var produced = _binding.GetOutputValues())
+            {
+                var info = produced[0].GetTensorTypeAndShape();
+                if (info.ElementDataType != TensorElementType.Float)
+                    throw new InvalidDataException($"the output '{_outputName}' is {info.ElementDataType}; the suite measures float32 models");
+                shape = info.Shape;
+                values = CopyOut(produced[0], checked((int)info.ElementCount));
+            }
+            _binding.ClearBoundOutputs();
+            BindOutput(shape);
+            return values;
+        }
+
+        private float[] CopyOut(OrtValue output, int length)
+        {
+            if (_deviceMemory is null) return output.GetTensorDataAsSpan<float>().ToArray();
+            var host = new float[length];
+            CudaRuntime.CopyToHost(host, CudaRuntime.AddressOf(output.GetTensorMutableRawData()));
             return host;
         }
 
         public void Dispose()
         {
             _binding.Dispose();
-            _output.Dispose();
+            _output?.Dispose();
             _input.Dispose();
             _deviceAllocator?.Dispose();
             _deviceMemory?.Dispose();

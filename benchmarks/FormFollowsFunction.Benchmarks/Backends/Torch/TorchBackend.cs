@@ -113,10 +113,10 @@ public sealed class TorchBackend : IInferenceBackend
         Prepare();
         torch.set_num_threads(threads);
         var weights = model.Weights ?? throw new ArgumentException("TorchSharp needs the network's weights", nameof(model));
-        var plan = _planned is { } planned && ReferenceEquals(planned.Network, model.Network) && planned.Threads == threads
+        var plan = _planned is { } planned && ReferenceEquals(planned.Network, model.Description) && planned.Threads == threads
             ? planned.Plan
-            : PlanConvolutions(model.Network, threads);
-        var network = TorchNetwork.Build(model.Network, weights, plan);
+            : PlanConvolutions(model.Description, threads);
+        var network = TorchNetwork.Build(model.Description, weights, plan);
         try
         {
             return new TorchLoadedModel(network, model, IsCuda ? CUDA : CPU, Settings.Boundary, DeviceDescription(plan));
@@ -156,7 +156,7 @@ public sealed class TorchBackend : IInferenceBackend
             _device = device;
             _onGpu = device.type == DeviceType.CUDA;
             _copyEachCall = _onGpu && boundary == IoBoundary.Host;
-            long[] shape = [.. model.Network.InputShape.Dimensions.Select(d => (long)d)];
+            long[] shape = [.. model.InputShape.Dimensions.Select(d => (long)d)];
             using var host = tensor(model.Input, shape);
             if (_onGpu) _network.Module.to(device);
             _input = _onGpu && !_copyEachCall ? host.to(device) : host.clone();
