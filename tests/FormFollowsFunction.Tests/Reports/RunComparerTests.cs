@@ -163,7 +163,7 @@ public sealed class RunComparerTests : IDisposable
 
         var files = ComparisonWriter.Write(outcome, output);
 
-        Assert.Equal(new[] { "compare.md", "compare.csv", "compare-backends.csv" }.Select(f => Path.Combine(Path.GetFullPath(output), f)), files);
+        Assert.Equal(new[] { "compare.md", "compare.csv", "compare-backends.csv", "compare-speedups.csv" }.Select(f => Path.Combine(Path.GetFullPath(output), f)), files);
         string md = File.ReadAllText(Path.Combine(output, "compare.md"));
         Assert.Contains("Result: **regression found**", md);
         Assert.Contains("| regression | 8 |", md);
@@ -174,6 +174,14 @@ public sealed class RunComparerTests : IDisposable
         Assert.Equal(8, rows.Count(r => (string)r["verdict"] == "regression"));
         Assert.All(rows.Where(r => (string)r["verdict"] == "regression"),
             r => Assert.True(double.Parse((string)r["ratio_new_over_base"], CultureInfo.InvariantCulture) > 1.05));
+
+        // Every accelerated cell's speed-up in both runs: ort-cpu's residual cells lost about a tenth of theirs.
+        var speedups = ReadCsv(Path.Combine(output, "compare-speedups.csv"));
+        Assert.Equal(outcome.Speedups.Count, speedups.Count);
+        Assert.NotEmpty(speedups);
+        Assert.All(speedups.Where(r => (string)r["backend"] == "ort-cpu"),
+            r => Assert.InRange(double.Parse((string)r["ratio_new_over_base"], CultureInfo.InvariantCulture), 0.85, 0.97));
+        Assert.Contains("each run's speed-up inside the other run's 95% interval", md);
     }
 
     [Theory]
