@@ -56,9 +56,9 @@ public sealed class ResultRowAssembler(SweepContext context, SweepConfiguration 
     /// The row of a cell from its launches' rows, in launch order. Status: the first launch that
     /// was not measured (failed, crashed, timeout) decides it, else a mismatch in any launch, else ok.
     /// Latency: <see cref="LaunchEstimate"/> over the timed launches (median of their medians, 95%
-    /// interval with the between-launch variation); for a multi-threaded cell, over those measured in the
-    /// machine state most of them share (<see cref="CoreLatencyStates.Majority"/>; launches.csv keeps the
-    /// others); with one launch, that launch's own figures. The
+    /// interval with the between-launch variation) over the launches <see cref="LaunchSelection"/> chooses (for
+    /// a multi-threaded cell, those of its majority machine state; never a disturbed one; launches.csv keeps
+    /// the others); with one launch, that launch's own figures. The
     /// other columns: iterations summed; mean and standard deviation of all iterations pooled; min and
     /// max over all; p90, p99, compile, first inference and counters as the median over launches;
     /// the largest parity error; the stop reason if all launches agree, else each with its count.
@@ -68,9 +68,8 @@ public sealed class ResultRowAssembler(SweepContext context, SweepConfiguration 
         if (launches.Count == 0) throw new ArgumentException("a cell row needs at least one launch", nameof(launches));
         if (launches.Count == 1) return Copy(launches[0], launchCount: 1);
 
-        var timed = launches.Where(l => l.MedianMs > 0 && l.Iterations > 0).ToList();
-        // A multi-threaded cell's latency depends on where the host placed the cores: one state's launches only.
-        if (CoreLatencyStates.Matters(launches[0].Threads)) timed = [.. CoreLatencyStates.Majority(timed, l => l.CoreLatencyNs)];
+        // One machine state's launches for a multi-threaded cell, and none that something else on the machine slowed.
+        var timed = LaunchSelection.Chosen([.. launches.Where(l => l.MedianMs > 0 && l.Iterations > 0)]);
         var row = Copy(launches[^1], launchCount: timed.Count);
         var broken = launches.Select((l, i) => (Row: l, Index: i + 1))
             .FirstOrDefault(l => l.Row.ParsedStatus is not (CellStatus.Ok or CellStatus.Mismatch));

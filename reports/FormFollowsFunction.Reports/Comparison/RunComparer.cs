@@ -96,7 +96,7 @@ public static class RunComparer
     {
         public string? MachineStateChange { get; init; }
 
-        public double? StateRatio { get; init; }
+        public double? ChosenRatio { get; init; }
     }
 
     private static Prepared Prepare(LoadedRun baseRun, ResultRow baseRow, LoadedRun newRun, ResultRow newRow, double alpha)
@@ -110,12 +110,16 @@ public static class RunComparer
         if (changes.Count > 0) return empty with { ConfigurationChanges = changes };
         var states = InCommonState(baseRow, baseLaunches, newRow, newLaunches);
         if (states.Change is { } change) return empty with { MachineStateChange = change };
-        if (states.Base.Count >= MinimumLaunches && states.New.Count >= MinimumLaunches)
+        // Launches that something else on the machine slowed are set aside on each side, as the cells' own rows do.
+        var (baseChosen, newChosen) = (DisturbedLaunches.Without(states.Base, m => m), DisturbedLaunches.Without(states.New, m => m));
+        int disturbed = states.Base.Count - baseChosen.Count + states.New.Count - newChosen.Count;
+        string launchNote = string.Join("; ", new[] { states.Note, disturbed > 0 ? $"{disturbed} disturbed launch(es) set aside" : "" }.Where(n => n.Length > 0));
+        if (baseChosen.Count >= MinimumLaunches && newChosen.Count >= MinimumLaunches)
             return empty with
             {
-                Welch = WelchTest.Compare(states.Base.Select(m => Math.Log(m)).ToList(), states.New.Select(m => Math.Log(m)).ToList()),
-                TestNote = states.Note,
-                StateRatio = states.Note.Length > 0 ? states.New.Median() / states.Base.Median() : null,
+                Welch = WelchTest.Compare(baseChosen.Select(m => Math.Log(m)).ToList(), newChosen.Select(m => Math.Log(m)).ToList()),
+                TestNote = launchNote,
+                ChosenRatio = launchNote.Length > 0 ? newChosen.Median() / baseChosen.Median() : null,
             };
         var (method, p, significant, note) = Test(baseRun, baseRow, newRun, newRow, alpha);
         return empty with { OtherMethod = method, OtherP = p, OtherSignificant = significant, TestNote = note };
@@ -180,7 +184,7 @@ public static class RunComparer
                 { BaseLaunches = c.BaseLaunches, NewLaunches = c.NewLaunches };
         }
 
-        double ratio = c.StateRatio ?? c.New.MedianMs!.Value / c.Base.MedianMs!.Value;
+        double ratio = c.ChosenRatio ?? c.New.MedianMs!.Value / c.Base.MedianMs!.Value;
         if (c.MachineStateChange is { } stateChange)
             return new CellComparison(c.Key, c.Base, c.New, ratio, SignificanceMethod.None, null, false, ComparisonVerdict.MachineStateChanged,
                 "machine state changed: " + stateChange)

@@ -76,24 +76,30 @@ public static class SpeedupPairing
 
     /// <summary>
     /// The rounds in which both cells of one run had an ok launch with a median, in round order: the
-    /// two launches of a round measured the cells next to each other. A multi-threaded round whose two
+    /// two launches of a round measured the cells next to each other. Only launches each cell's figures come
+    /// from (<see cref="LaunchSelection"/>: no disturbed launch) pair, and a multi-threaded round whose two
     /// launches ran in different machine states (<see cref="CoreLatencyStates"/>: the host moved the CPUs
     /// between them) is left out. A baseline borrowed from another run is never paired, since its rounds
     /// ran at other times.
     /// </summary>
     public static IReadOnlyList<LaunchPair> PairLaunches(LoadedRun run, ResultRow baseline, ResultRow accelerated)
     {
-        var baselineByRound = run.LaunchesOf(baseline.Key).Where(LoadedRun.IsUsable)
-            .GroupBy(l => l.Round).ToDictionary(g => g.Key, g => g.Last().Measurement);
+        var baselineByRound = Chosen(run, baseline.Key).ToDictionary(l => l.Round, l => l.Measurement);
         bool statesMatter = CoreLatencyStates.Matters(accelerated.Threads);
-        return run.LaunchesOf(accelerated.Key).Where(LoadedRun.IsUsable)
-            .GroupBy(l => l.Round)
-            .Select(g => (Round: g.Key, Accelerated: g.Last().Measurement, Baseline: baselineByRound.GetValueOrDefault(g.Key)))
+        return Chosen(run, accelerated.Key)
+            .Select(l => (l.Round, Accelerated: l.Measurement, Baseline: baselineByRound.GetValueOrDefault(l.Round)))
             .Where(p => p.Baseline is not null
                 && (!statesMatter || CoreLatencyStates.Same(p.Baseline.CoreLatencyNs, p.Accelerated.CoreLatencyNs)))
             .OrderBy(p => p.Round)
             .Select(p => new LaunchPair(p.Round, p.Baseline!.MedianMs!.Value, p.Accelerated.MedianMs!.Value))
             .ToList();
+    }
+
+    /// <summary>The cell's launches its figures come from (<see cref="LaunchSelection"/>), one per round.</summary>
+    private static IReadOnlyList<LaunchRow> Chosen(LoadedRun run, CellKey key)
+    {
+        var usable = run.LaunchesOf(key).Where(LoadedRun.IsUsable).GroupBy(l => l.Round).Select(g => g.Last()).ToList();
+        return LaunchSelection.Chosen(usable, key.Threads, l => l.Measurement.MedianMs!.Value, l => l.Measurement.CoreLatencyNs);
     }
 
     private static bool IsBackend(ResultRow row, string backend) =>

@@ -69,9 +69,22 @@ public sealed class LaunchAssemblyTests
         Assert.Equal(300, row.Iterations);
 
         // One thread synchronises across no cores: every launch counts.
-        var single = ResultRowAssembler.Cell([At(1.0, 104, 1), At(2.1, 420, 1), At(1.1, 108, 1), At(1.05, 100, 1)]);
+        var single = ResultRowAssembler.Cell([At(1.0, 104, 1), At(1.2, 420, 1), At(1.1, 108, 1), At(1.05, 100, 1)]);
         Assert.Equal(4, single.Launches);
         Assert.Equal(1.075, single.MedianMs!.Value, 12);
+    }
+
+    [Fact]
+    public void A_launch_that_something_else_slowed_is_left_out_of_its_cells_row()
+    {
+        var launches = new[] { Launch(10, 100, 10, 0.1), Launch(10.2, 100, 10.2, 0.1), Launch(250, 5, 250, 30), Launch(9.9, 100, 9.9, 0.1) };
+
+        var row = ResultRowAssembler.Cell(launches);
+
+        Assert.Equal(3, row.Launches);
+        Assert.Equal(10, row.MedianMs);
+        Assert.Equal(300, row.Iterations);
+        Assert.Equal(10.2 + 1, row.MaxMs);
     }
 
     [Fact]

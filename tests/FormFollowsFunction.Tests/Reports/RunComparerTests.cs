@@ -361,6 +361,30 @@ public sealed class RunComparerTests : IDisposable
     }
 
     [Fact]
+    public void A_launch_that_something_else_slowed_hides_neither_a_regression_nor_calls_one()
+    {
+        // One launch of every ort-cpu cell in the new run ran beside another job, 20 times slower; ort-cpu is also 25% slower.
+        var baseRun = Write(Launched with { RunId = "base", Seed = 191 });
+        var disturbed = Write(Launched with
+        {
+            RunId = "new", Seed = 192,
+            LatencyFactor = (backend, _) => backend == "ort-cpu" ? 1.25 : 1.0,
+            RoundDrift = round => round == 3 ? 20 : 1,
+        });
+
+        var outcome = RunComparer.Compare(baseRun, disturbed, new ComparisonOptions());
+
+        Assert.All(outcome.Cells.Where(c => c.Key.Backend == "ort-cpu"), c =>
+        {
+            Assert.Equal(ComparisonVerdict.Regression, c.Verdict);
+            Assert.InRange(c.Ratio!.Value, 1.15, 1.35);
+            Assert.Contains("1 disturbed launch(es) set aside", c.Note);
+        });
+        Assert.All(outcome.Cells.Where(c => c.Key.Backend == "torch-cpu"),
+            c => Assert.DoesNotContain(c.Verdict, new[] { ComparisonVerdict.Regression, ComparisonVerdict.Improvement }));
+    }
+
+    [Fact]
     public void Single_threaded_cells_are_compared_on_every_launch_whatever_the_machine_state()
     {
         var single = Launched with { Threads = 1 };
