@@ -23,7 +23,7 @@ public sealed class LayerProfileRow
     /// <summary>Multiply-accumulates of this layer (the description's count).</summary>
     [Name("macs")] public long Macs { get; set; }
 
-    /// <summary>Median time of the layer per forward pass, in milliseconds.</summary>
+    /// <summary>Time of the layer in a typical forward pass (its mean over the middle half of the passes by total), in milliseconds.</summary>
     [Name("time_ms")] public double? TimeMs { get; set; }
 
     /// <summary>The part of <see cref="TimeMs"/> that does not grow with the layer's work (dispatch, allocation), in milliseconds.</summary>

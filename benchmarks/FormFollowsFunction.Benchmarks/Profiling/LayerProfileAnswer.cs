@@ -1,8 +1,8 @@
 namespace FormFollowsFunction.Benchmarks.Profiling;
 
 /// <summary>One layer as a profiling worker measured it; the parent turns it into a <c>layers.csv</c> row.</summary>
-/// <param name="TimeMs">Median per forward pass at the cell's resolution, in milliseconds.</param>
-/// <param name="FixedMs">The same layer's median at the smallest resolution the network accepts, at most <paramref name="TimeMs"/>; null where that run has no such node.</param>
+/// <param name="TimeMs">Time in a typical forward pass at the cell's resolution (<see cref="TypicalPasses"/>), in milliseconds.</param>
+/// <param name="FixedMs">The same layer's time at the smallest resolution the network accepts, at most <paramref name="TimeMs"/>; null where that run has no such node.</param>
 /// <param name="Note">Empty, <c>fused</c> or <c>inserted</c> (<see cref="LayerProfileNotes"/>).</param>
 public sealed record ProfiledLayer(string Layer, string LayerType, long Macs, double TimeMs, double? FixedMs, string Note);
 

@@ -20,8 +20,9 @@ namespace FormFollowsFunction.Benchmarks.Profiling;
 /// <see cref="OrtNodeAttribution"/>), TorchSharp by timing each step of the forward
 /// (<see cref="TorchLayerTimer"/>). Each is run at the cell's resolution and at the smallest resolution
 /// the network accepts, whose per-layer time is the layer's fixed cost (dispatch, allocation, and the
-/// little work a 1-pixel-scale input leaves). The end-to-end median comes from uninstrumented forward
-/// passes in the same process, to show how much the layer times cover.
+/// little work a 1-pixel-scale input leaves). Layer times are means over the typical passes
+/// (<see cref="TypicalPasses"/>), so that they add up to a pass. The end-to-end median comes from
+/// uninstrumented forward passes in the same process, to show how much the layer times cover.
 /// </summary>
 public sealed class LayerProfiler(ModelCatalog catalog)
 {
@@ -139,8 +140,9 @@ public sealed class LayerProfiler(ModelCatalog catalog)
         }
         Console.WriteLine($"ONNX Runtime profile: {Path.GetFullPath(profilePath)}");
         var nodes = OrtProfile.ReadFile(profilePath);
-        var medians = nodes.Select(n => (n.Name, n.MedianMs(skipped: WarmupIterations))).ToList();
-        return (OrtNodeAttribution.Attribute(network, NetworkCounter.Count(network), medians), Median(endToEnd.Skip(WarmupIterations)));
+        var typical = TypicalPasses.LayerMeans(OrtProfile.Passes(nodes, skipped: WarmupIterations));
+        var times = nodes.Select((n, i) => (n.Name, typical[i])).ToList();
+        return (OrtNodeAttribution.Attribute(network, NetworkCounter.Count(network), times), Median(endToEnd.Skip(WarmupIterations)));
     }
 
     private static double TimeOnce(Action call)

@@ -13,5 +13,5 @@ public enum LayerTimeSource
     Inserted,
 }
 
-/// <summary>The median time of one description layer (or one engine-inserted node) per forward pass, in milliseconds.</summary>
+/// <summary>The time of one description layer (or one engine-inserted node) in a typical forward pass, in milliseconds.</summary>
 public sealed record LayerTime(string Layer, double Ms, LayerTimeSource Source);

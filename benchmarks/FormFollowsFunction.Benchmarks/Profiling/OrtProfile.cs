@@ -8,14 +8,6 @@ namespace FormFollowsFunction.Benchmarks.Profiling;
 /// <param name="DurationsUs">Each execution's kernel time in microseconds, first run first.</param>
 public sealed record OrtNodeTimes(string Name, string Operator, IReadOnlyList<double> DurationsUs)
 {
-    /// <summary>The median of the executions after the first <paramref name="skipped"/> (warm-up runs), in milliseconds.</summary>
-    public double MedianMs(int skipped)
-    {
-        var kept = DurationsUs.Skip(skipped).ToArray();
-        if (kept.Length == 0) kept = [.. DurationsUs];
-        return Median(kept) / 1000.0;
-    }
-
     internal static double Median(double[] values)
     {
         Array.Sort(values);
@@ -60,5 +52,20 @@ public static class OrtProfile
             list.Add(e.GetProperty("dur").GetDouble());
         }
         return [.. order.Select(n => new OrtNodeTimes(n, operators[n], durations[n]))];
+    }
+
+    /// <summary>
+    /// The nodes' kernel times per run, in milliseconds, after the first <paramref name="skipped"/> (warm-up)
+    /// runs: one array per run with the nodes in <paramref name="nodes"/>' order. Every node runs once per
+    /// run in a graph without control flow, so a node's i-th execution belongs to run i.
+    /// </summary>
+    public static IReadOnlyList<double[]> Passes(IReadOnlyList<OrtNodeTimes> nodes, int skipped)
+    {
+        if (nodes.Count == 0) throw new InvalidDataException("the profile holds no kernel times");
+        int runs = nodes[0].DurationsUs.Count;
+        if (nodes.FirstOrDefault(n => n.DurationsUs.Count != runs) is { } odd)
+            throw new InvalidDataException($"node {odd.Name} ran {odd.DurationsUs.Count} times and {nodes[0].Name} {runs}: the profile's runs cannot be told apart");
+        if (runs <= skipped) throw new InvalidDataException($"the profile holds {runs} runs; {skipped} warm-up runs are skipped");
+        return [.. Enumerable.Range(skipped, runs - skipped).Select(run => nodes.Select(n => n.DurationsUs[run] / 1000.0).ToArray())];
     }
 }
