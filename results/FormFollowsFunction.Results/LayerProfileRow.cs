@@ -29,6 +29,13 @@ public sealed class LayerProfileRow
     /// <summary>The part of <see cref="TimeMs"/> that does not grow with the layer's work (dispatch, allocation), in milliseconds.</summary>
     [Name("fixed_ms")] public double? FixedMs { get; set; }
 
+    /// <summary>
+    /// The profiler's own time measured with this layer and removed from <see cref="TimeMs"/>, in
+    /// milliseconds per forward pass (ONNX Runtime: its per-node event recording, calibrated in the same
+    /// process); 0 where nothing was removed (TorchSharp); empty in files written before it was measured.
+    /// </summary>
+    [Name("profiler_overhead_ms")] public double? ProfilerOverheadMs { get; set; }
+
     /// <summary><see cref="TimeMs"/> / the sum of the backend's layer times for this cell, between 0 and 1.</summary>
     [Name("share")] public double? Share { get; set; }
 

@@ -4,7 +4,8 @@ namespace FormFollowsFunction.Benchmarks.Profiling;
 /// <param name="TimeMs">Time in a typical forward pass at the cell's resolution (<see cref="TypicalPasses"/>), in milliseconds.</param>
 /// <param name="FixedMs">The same layer's time at the smallest resolution the network accepts, at most <paramref name="TimeMs"/>; null where that run has no such node.</param>
 /// <param name="Note">Empty, <c>fused</c> or <c>inserted</c> (<see cref="LayerProfileNotes"/>).</param>
-public sealed record ProfiledLayer(string Layer, string LayerType, long Macs, double TimeMs, double? FixedMs, string Note);
+/// <param name="ProfilerOverheadMs">The profiler's own time removed from <paramref name="TimeMs"/> (<see cref="OrtProfilerOverhead"/>); 0 where nothing was removed.</param>
+public sealed record ProfiledLayer(string Layer, string LayerType, long Macs, double TimeMs, double? FixedMs, string Note, double ProfilerOverheadMs = 0);
 
 /// <summary>The <c>note</c> values of <c>layers.csv</c>.</summary>
 public static class LayerProfileNotes
@@ -36,6 +37,12 @@ public sealed class LayerProfileAnswer
 
     /// <summary>Median of the uninstrumented forward pass in this process, in milliseconds.</summary>
     public double? EndToEndMs { get; set; }
+
+    /// <summary>ONNX Runtime: the profiler's time per node removed from every node (<see cref="OrtProfilerOverhead"/>), the mean of <see cref="ProfilerCalibrations"/>; null for TorchSharp, where nothing is removed.</summary>
+    public OrtProfilerOverhead? ProfilerOverhead { get; set; }
+
+    /// <summary>ONNX Runtime: the calibrations made before and after the cell's profiles; empty for TorchSharp.</summary>
+    public List<OrtProfilerOverhead> ProfilerCalibrations { get; set; } = [];
 
     public List<ProfiledLayer> Layers { get; set; } = [];
 

@@ -21,8 +21,9 @@ namespace FormFollowsFunction.Benchmarks.Profiling;
 /// (<see cref="TorchLayerTimer"/>). Each is run at the cell's resolution and at the smallest resolution
 /// the network accepts, whose per-layer time is the layer's fixed cost (dispatch, allocation, and the
 /// little work a 1-pixel-scale input leaves). Layer times are means over the typical passes
-/// (<see cref="TypicalPasses"/>), so that they add up to a pass. The end-to-end median comes from
-/// uninstrumented forward passes in the same process, to show how much the layer times cover.
+/// (<see cref="TypicalPasses"/>), so that they add up to a pass; ONNX Runtime's are net of its profiler's
+/// own time per node (<see cref="OrtProfilerOverhead"/>, calibrated in the same process). The end-to-end median comes
+/// from uninstrumented forward passes in the same process, to show how much the layer times cover.
 /// </summary>
 public sealed class LayerProfiler(ModelCatalog catalog)
 {
@@ -71,8 +72,16 @@ public sealed class LayerProfiler(ModelCatalog catalog)
         {
             string folder = request.ProfileFolder ?? Path.GetTempPath();
             Directory.CreateDirectory(folder);
-            (full, endToEnd) = ProfileOrt(ort, network, request, folder, $"{request.Model}-{request.Resolution}");
-            (small, _) = ProfileOrt(ort, tiny, request, folder, $"{request.Model}-{tinyResolution}");
+            // The profiler's cost is calibrated before and after the cell's own profiles, and their mean removed from both.
+            var before = CalibrateOrtProfiler(ort, request);
+            var fullRuns = RunOrt(ort, network, request, Path.Combine(folder, $"{request.Model}-{request.Resolution}"));
+            var smallRuns = RunOrt(ort, tiny, request, Path.Combine(folder, $"{request.Model}-{tinyResolution}"));
+            var after = CalibrateOrtProfiler(ort, request);
+            var overhead = OrtProfilerOverhead.Mean([before, after]);
+            answer.ProfilerOverhead = overhead;
+            answer.ProfilerCalibrations = [before, after];
+            (full, endToEnd) = OrtLayers(network, fullRuns, overhead);
+            (small, _) = OrtLayers(tiny, smallRuns, overhead);
         }
         else
         {
@@ -91,7 +100,7 @@ public sealed class LayerProfiler(ModelCatalog catalog)
             bool inDescription = layer.Source != LayerTimeSource.Inserted;
             string type = inDescription ? LayerClassification.TypeOf(network[layer.Layer].Layer) : Results.LayerTypes.Other;
             double? fixedMs = fixedByLayer.TryGetValue(layer.Layer, out double f) ? Math.Min(f, layer.Ms) : null;
-            answer.Layers.Add(new ProfiledLayer(layer.Layer, type, inDescription ? macs[layer.Layer] : 0, layer.Ms, fixedMs, LayerProfileNotes.For(layer.Source)));
+            answer.Layers.Add(new ProfiledLayer(layer.Layer, type, inDescription ? macs[layer.Layer] : 0, layer.Ms, fixedMs, LayerProfileNotes.For(layer.Source), layer.OverheadMs));
         }
     }
 
@@ -114,35 +123,79 @@ public sealed class LayerProfiler(ModelCatalog catalog)
         return (layers, Median(endToEnd.Skip(WarmupIterations)));
     }
 
-    private static (IReadOnlyList<LayerTime> Layers, double EndToEndMs) ProfileOrt(OrtBackend backend, Network network, CellRequest request, string folder, string stem)
+    /// <summary>
+    /// The profiler's time inside each node's event, from the calibration graphs (<see cref="OrtProfilerOverhead"/>)
+    /// run with the cell's session options (threads included) in this process. Their profiles are read and deleted.
+    /// </summary>
+    private static OrtProfilerOverhead CalibrateOrtProfiler(OrtBackend backend, CellRequest request)
+    {
+        OrtCalibrationRun Run(Network chain)
+        {
+            var runs = RunOrt(backend, chain, request, Path.Combine(Path.GetTempPath(), $"fff-{chain.Id}-{Environment.ProcessId}"), keepProfile: false);
+            var typical = TypicalPasses.LayerMeans(OrtProfile.Passes(runs.Nodes, skipped: WarmupIterations));
+            return new OrtCalibrationRun(typical.Sum(), Median(runs.PlainMs), runs.Nodes.Count, runs.Nodes.Count(n => n.HasWeights));
+        }
+
+        return OrtProfilerOverhead.Measure(Run(OrtProfilerOverhead.ReluChain()), Run(OrtProfilerOverhead.ConvolutionChain()));
+    }
+
+    /// <summary>The layers of a typical profiled run, each node's kernel time net of the profiler's, and the median unprofiled run.</summary>
+    private static (IReadOnlyList<LayerTime> Layers, double EndToEndMs) OrtLayers(Network network, OrtRuns runs, OrtProfilerOverhead overhead)
+    {
+        var nodes = runs.Nodes;
+        var typical = TypicalPasses.LayerMeans(OrtProfile.Passes(nodes, skipped: WarmupIterations));
+        var removed = nodes.Select((n, i) => overhead.RemovedFrom(typical[i], n.HasWeights)).ToArray();
+        var counts = NetworkCounter.Count(network);
+        // Attribution depends on the node names only, so both calls give the same rows in the same order.
+        var layers = OrtNodeAttribution.Attribute(network, counts, [.. nodes.Select((n, i) => (n.Name, typical[i] - removed[i]))]);
+        var overheads = OrtNodeAttribution.Attribute(network, counts, [.. nodes.Select((n, i) => (n.Name, removed[i]))]);
+        return ([.. layers.Zip(overheads, (layer, o) => layer with { OverheadMs = o.Ms })], Median(runs.PlainMs));
+    }
+
+    /// <summary>Unprofiled run times (warm-up runs left out) and the profiled runs' kernel times per node.</summary>
+    private sealed record OrtRuns(IReadOnlyList<double> PlainMs, IReadOnlyList<OrtNodeTimes> Nodes);
+
+    /// <summary>
+    /// Unprofiled runs of <paramref name="network"/> before and after the profiled ones, so that a drift of
+    /// the machine touches both alike, and the profiled runs, whose trace is written at
+    /// <paramref name="profilePrefix"/> (and deleted after reading unless kept). One session is alive at a
+    /// time: each has its own intra-op pool, whose threads spin after a run and would take the cores from
+    /// the other session's threads were both alive.
+    /// </summary>
+    private static OrtRuns RunOrt(OrtBackend backend, Network network, CellRequest request, string profilePrefix, bool keepProfile = true)
     {
         var weights = NetworkWeights.Initialize(network, request.Seed);
         byte[] onnx = OnnxExporter.Export(network, weights);
         var input = ModelInput.Create(network.InputShape, request.Seed);
         long[] inputShape = [.. network.InputShape.Dimensions.Select(d => (long)d)];
         long[] outputShape = [.. network.OutputShape.Dimensions.Select(d => (long)d)];
+        int half = (request.ProfileIterations + 1) / 2;
 
+        var plain = new List<double>();
+        void TimePlain(int iterations)
+        {
+            if (iterations == 0) return;
+            using var session = new OrtProfilingSession(onnx, backend.CreateSessionOptions(request.Threads), input, inputShape, outputShape);
+            for (int i = 0; i < WarmupIterations; i++) session.Run();
+            for (int i = 0; i < iterations; i++) plain.Add(TimeOnce(session.Run));
+        }
+
+        TimePlain(half);
         var options = backend.CreateSessionOptions(request.Threads);
         // The prefix must come first: setting EnableProfiling hands ONNX Runtime the prefix set at that moment.
-        options.ProfileOutputPathPrefix = Path.Combine(folder, stem);
+        options.ProfileOutputPathPrefix = profilePrefix;
         options.EnableProfiling = true;
-        // One session at a time: each has its own intra-op pool, whose threads spin after a run and
-        // would take the cores from the other session's threads were both alive.
-        var endToEnd = new List<double>();
-        using (var plain = new OrtProfilingSession(onnx, backend.CreateSessionOptions(request.Threads), input, inputShape, outputShape))
-            for (int i = 0; i < WarmupIterations + request.ProfileIterations; i++)
-                endToEnd.Add(TimeOnce(plain.Run));
         string profilePath;
         using (var profiled = new OrtProfilingSession(onnx, options, input, inputShape, outputShape))
         {
             for (int i = 0; i < WarmupIterations + request.ProfileIterations; i++) profiled.Run();
             profilePath = profiled.EndProfiling();
         }
-        Console.WriteLine($"ONNX Runtime profile: {Path.GetFullPath(profilePath)}");
+        TimePlain(request.ProfileIterations - half);
         var nodes = OrtProfile.ReadFile(profilePath);
-        var typical = TypicalPasses.LayerMeans(OrtProfile.Passes(nodes, skipped: WarmupIterations));
-        var times = nodes.Select((n, i) => (n.Name, typical[i])).ToList();
-        return (OrtNodeAttribution.Attribute(network, NetworkCounter.Count(network), times), Median(endToEnd.Skip(WarmupIterations)));
+        if (keepProfile) Console.WriteLine($"ONNX Runtime profile: {Path.GetFullPath(profilePath)}");
+        else File.Delete(profilePath);
+        return new OrtRuns(plain, nodes);
     }
 
     private static double TimeOnce(Action call)

@@ -31,7 +31,8 @@ public sealed class OrtProfileTests
             foreach (var (node, op, us) in nodes)
             {
                 events.Add($$$"""{"cat":"Node","pid":1,"tid":1,"dur":0,"ts":10,"ph":"X","name":"{{{node}}}_fence_before","args":{"op_name":"{{{op}}}"}}""");
-                events.Add($$$"""{"cat":"Node","pid":1,"tid":1,"dur":{{{us[run]}}},"ts":11,"ph":"X","name":"{{{node}}}_kernel_time","args":{"op_name":"{{{op}}}","provider":"CPUExecutionProvider"}}""");
+                string parameters = op is "Conv" or "Gemm" ? "4096" : "0";
+                events.Add($$$"""{"cat":"Node","pid":1,"tid":1,"dur":{{{us[run]}}},"ts":11,"ph":"X","name":"{{{node}}}_kernel_time","args":{"op_name":"{{{op}}}","provider":"CPUExecutionProvider","parameter_size":"{{{parameters}}}"}}""");
                 events.Add($$$"""{"cat":"Node","pid":1,"tid":1,"dur":0,"ts":12,"ph":"X","name":"{{{node}}}_fence_after","args":{"op_name":"{{{op}}}"}}""");
             }
             events.Add("""{"cat":"Session","pid":1,"tid":1,"dur":5000,"ts":20,"ph":"X","name":"model_run","args":{}}""");
@@ -57,6 +58,8 @@ public sealed class OrtProfileTests
         Assert.Equal(["relu_nchwc", "bn2_nchwc", "pool_nchwc", "ReorderOutput", "flatten", "fc"], nodes.Select(n => n.Name));
         Assert.Equal("Conv", nodes[0].Operator);
         Assert.Equal([900.0, 400, 300], nodes[0].DurationsUs);
+        // Nodes with weights are those whose events report a parameter size.
+        Assert.Equal([true, true, false, false, false, true], nodes.Select(n => n.HasWeights));
     }
 
     [Fact]

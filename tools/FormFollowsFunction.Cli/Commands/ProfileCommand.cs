@@ -112,7 +112,7 @@ internal sealed class ProfileCommand : Command<ProfileCommand.Settings>
     internal static Table SummaryTable(IReadOnlyList<LayerProfileSummary> summaries)
     {
         var table = new Table().AddColumns("model", "backend", "threads", "end-to-end (ms)", "sum of layers (ms)", "layers / end-to-end (%)",
-            "fixed per-call (ms)", "fixed share (%)", "top layer types (share of layer time, %)");
+            "profiler overhead removed (ms)", "fixed per-call (ms)", "fixed share (%)", "top layer types (share of layer time, %)");
         foreach (var s in summaries)
         {
             string top = string.Join(", ", s.Types.Take(3).Select(t => Invariant($"{t.LayerType} {t.Share * 100:0}")));
@@ -121,6 +121,7 @@ internal sealed class ProfileCommand : Command<ProfileCommand.Settings>
                 s.EndToEndMs is double e ? Invariant($"{e:0.000}") : "",
                 Invariant($"{s.LayersMs:0.000}"),
                 s.Coverage is double c ? (s.CoversEndToEnd ? "" : "[yellow]") + Invariant($"{c * 100:0}") + (s.CoversEndToEnd ? "" : "[/]") : "",
+                Invariant($"{s.ProfilerOverheadMs:0.000}"),
                 Invariant($"{s.FixedMs:0.000}"), Invariant($"{s.FixedShare * 100:0}"), Markup.Escape(top));
         }
         return table;
