@@ -91,8 +91,7 @@ internal sealed class ProfileCommand : Command<ProfileCommand.Settings>
 
         Directory.CreateDirectory(folder.Path);
         var cells = models.SelectMany(m => available.Select(b => new ProfileCell(m.Id, b.Descriptor, threads, settings.Batch, settings.Resolution, m.ResolvableId))).ToList();
-        var profileSettings = new ProfileSettings(settings.Seed, settings.Iterations, TimeSpan.FromSeconds(settings.TimeoutSeconds),
-            _ => BackendOptions.None, available.ToDictionary(b => b.Descriptor.Name, b => b.OneDnnMaxIsa));
+        var profileSettings = WorkerSettings(settings, available.ToDictionary(b => b.Descriptor.Name, b => b.OneDnnMaxIsa));
         var outcomes = new LayerProfileRunner(WorkerLauncher.ForCurrentProgram(), folder.LayersFile, folder.LogsFolder, profileSettings, Progress)
             .Run(cells, cancellation);
         if (cancellation.IsCancellationRequested) return ErrorReporter.Interrupted;
@@ -102,6 +101,15 @@ internal sealed class ProfileCommand : Command<ProfileCommand.Settings>
         ConsoleOutput.Standard.Profile.Out.Writer.WriteLine($"Layers: {folder.LayersFile} ({rows.Count} rows)");
         return outcomes.Any(o => o.Error is not null) ? ErrorReporter.InternalError : 0;
     }
+
+    /// <summary>
+    /// How the profiling workers are asked: with the backends' default options and, like a sweep's workers,
+    /// the quick preset's malloc tunables (docs/benchmarks.md, "The same allocator for every worker"):
+    /// without them some TorchSharp processes re-fault their activations on every pass.
+    /// </summary>
+    internal static ProfileSettings WorkerSettings(Settings settings, IReadOnlyDictionary<string, string?> oneDnnMaxIsa) =>
+        new(settings.Seed, settings.Iterations, TimeSpan.FromSeconds(settings.TimeoutSeconds), _ => BackendOptions.None, oneDnnMaxIsa,
+            SweepRunner.WorkerEnvironment(SweepPresets.Quick));
 
     private static string DefaultFolder(string hostname)
     {
