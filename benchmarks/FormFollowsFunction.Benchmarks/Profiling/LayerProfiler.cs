@@ -88,8 +88,8 @@ public sealed class LayerProfiler(ModelCatalog catalog)
             var torchBackend = (TorchBackend)backend;
             torchBackend.Prepare();
             torch.set_num_threads(request.Threads);
-            (full, endToEnd) = ProfileTorch(network, request);
-            (small, _) = ProfileTorch(tiny, request);
+            (full, endToEnd) = ProfileTorch(torchBackend, network, request);
+            (small, _) = ProfileTorch(torchBackend, tiny, request);
         }
 
         answer.EndToEndMs = endToEnd;
@@ -104,10 +104,11 @@ public sealed class LayerProfiler(ModelCatalog catalog)
         }
     }
 
-    private static (IReadOnlyList<LayerTime> Layers, double EndToEndMs) ProfileTorch(Network network, CellRequest request)
+    private static (IReadOnlyList<LayerTime> Layers, double EndToEndMs) ProfileTorch(TorchBackend backend, Network network, CellRequest request)
     {
         var weights = NetworkWeights.Initialize(network, request.Seed);
-        using var module = TorchNetwork.Build(network, weights);
+        // Each convolution runs as the timed cell runs it: the variant the per-shape self-check chose.
+        using var module = TorchNetwork.Build(network, weights, backend.PlanConvolutions(network, request.Threads));
         using var input = tensor(ModelInput.Create(network.InputShape, request.Seed), [.. network.InputShape.Dimensions.Select(d => (long)d)]);
         // Each instrumented pass is followed by a plain one, so that a drift of the machine touches both alike.
         var endToEnd = new List<double>();
