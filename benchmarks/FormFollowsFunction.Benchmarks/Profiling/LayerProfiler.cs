@@ -78,6 +78,8 @@ public sealed class LayerProfiler(ModelCatalog catalog)
             var smallRuns = RunOrt(ort, tiny, request, Path.Combine(folder, $"{request.Model}-{tinyResolution}"));
             var after = CalibrateOrtProfiler(ort, request);
             var overhead = OrtProfilerOverhead.Mean([before, after]);
+            Console.WriteLine(FormattableString.Invariant(
+                $"ONNX Runtime profiler overhead per node without / with weights: {before.NodeMs * 1000:0.00} / {before.WeightedNodeMs * 1000:0.00} µs before the profiles, {after.NodeMs * 1000:0.00} / {after.WeightedNodeMs * 1000:0.00} µs after"));
             answer.ProfilerOverhead = overhead;
             answer.ProfilerCalibrations = [before, after];
             (full, endToEnd) = OrtLayers(network, fullRuns, overhead);
