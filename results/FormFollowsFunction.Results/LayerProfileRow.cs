@@ -39,7 +39,7 @@ public sealed class LayerProfileRow
     /// <summary><see cref="TimeMs"/> / the sum of the backend's layer times for this cell, between 0 and 1.</summary>
     [Name("share")] public double? Share { get; set; }
 
-    /// <summary>The cell's end-to-end median latency in the same profiling process, in milliseconds.</summary>
+    /// <summary>The cell's end-to-end latency in the same profiling process (the mean of the middle half of the uninstrumented passes, the statistic the layer times add up to), in milliseconds.</summary>
     [Name("end_to_end_ms")] public double? EndToEndMs { get; set; }
 
     /// <summary>

@@ -24,7 +24,7 @@ public static class LayerProfileNotes
     };
 }
 
-/// <summary>What a profiling worker answers: the layers of one cell, the end-to-end median, or why there are none.</summary>
+/// <summary>What a profiling worker answers: the layers of one cell, the end-to-end time, or why there are none.</summary>
 public sealed class LayerProfileAnswer
 {
     public bool Succeeded { get; set; }
@@ -35,7 +35,7 @@ public sealed class LayerProfileAnswer
     /// <summary>The smallest input resolution the network accepts: the run that gives each layer's fixed cost.</summary>
     public int FixedCostResolution { get; set; }
 
-    /// <summary>Median of the uninstrumented forward pass in this process, in milliseconds.</summary>
+    /// <summary>The uninstrumented forward pass in this process, in milliseconds: the mean of the typical passes (<see cref="TypicalPasses.Mean"/>), the statistic the layers add up to.</summary>
     public double? EndToEndMs { get; set; }
 
     /// <summary>ONNX Runtime: the profiler's time per node removed from every node (<see cref="OrtProfilerOverhead"/>), the mean of <see cref="ProfilerCalibrations"/>; null for TorchSharp, where nothing is removed.</summary>

@@ -105,7 +105,7 @@ public sealed class LayerProfileRunner(WorkerLauncher launcher, string layersFil
         if (LayerProfileSummary.Of(outcome.Rows) is not [var summary]) return $"{cell}: the profile holds no layers";
         string coverage = summary.Coverage is double c
             ? Invariant($"{c * 100:0}% of the end-to-end {summary.EndToEndMs:0.00} ms ({(summary.CoversEndToEnd ? "within" : "NOT within")} {LayerProfileSummary.CoverageTolerance * 100:0}%)")
-            : "no end-to-end median";
+            : "no end-to-end time";
         string overhead = outcome.ProfilerOverhead is { } o
             ? Invariant($", profiler overhead removed {summary.ProfilerOverheadMs:0.00} ms (calibrated: {o.NodeMs * 1000:0.0} µs per node, {o.WeightedNodeMs * 1000:0.0} µs with weights)")
             : "";

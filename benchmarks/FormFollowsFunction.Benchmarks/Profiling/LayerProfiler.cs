@@ -22,8 +22,9 @@ namespace FormFollowsFunction.Benchmarks.Profiling;
 /// the network accepts, whose per-layer time is the layer's fixed cost (dispatch, allocation, and the
 /// little work a 1-pixel-scale input leaves). Layer times are means over the typical passes
 /// (<see cref="TypicalPasses"/>), so that they add up to a pass; ONNX Runtime's are net of its profiler's
-/// own time per node (<see cref="OrtProfilerOverhead"/>, calibrated in the same process). The end-to-end median comes
-/// from uninstrumented forward passes in the same process, to show how much the layer times cover.
+/// own time per node (<see cref="OrtProfilerOverhead"/>, calibrated in the same process). The end-to-end
+/// time is the same statistic over uninstrumented forward passes in the same process (the mean of the
+/// typical ones), to show how much the layer times cover.
 /// </summary>
 public sealed class LayerProfiler(ModelCatalog catalog)
 {
@@ -123,7 +124,7 @@ public sealed class LayerProfiler(ModelCatalog catalog)
                 module.Forward(input);
             }));
         }, network.Nodes, WarmupIterations, request.ProfileIterations);
-        return (layers, Median(endToEnd.Skip(WarmupIterations)));
+        return (layers, TypicalPasses.Mean([.. endToEnd.Skip(WarmupIterations)]));
     }
 
     /// <summary>
@@ -136,13 +137,13 @@ public sealed class LayerProfiler(ModelCatalog catalog)
         {
             var runs = RunOrt(backend, chain, request, Path.Combine(Path.GetTempPath(), $"fff-{chain.Id}-{Environment.ProcessId}"), keepProfile: false);
             var typical = TypicalPasses.LayerMeans(OrtProfile.Passes(runs.Nodes, skipped: WarmupIterations));
-            return new OrtCalibrationRun(typical.Sum(), Median(runs.PlainMs), runs.Nodes.Count, runs.Nodes.Count(n => n.HasWeights));
+            return new OrtCalibrationRun(typical.Sum(), TypicalPasses.Mean(runs.PlainMs), runs.Nodes.Count, runs.Nodes.Count(n => n.HasWeights));
         }
 
         return OrtProfilerOverhead.Measure(Run(OrtProfilerOverhead.ReluChain()), Run(OrtProfilerOverhead.ConvolutionChain()));
     }
 
-    /// <summary>The layers of a typical profiled run, each node's kernel time net of the profiler's, and the median unprofiled run.</summary>
+    /// <summary>The layers of a typical profiled run, each node's kernel time net of the profiler's, and a typical unprofiled run.</summary>
     private static (IReadOnlyList<LayerTime> Layers, double EndToEndMs) OrtLayers(Network network, OrtRuns runs, OrtProfilerOverhead overhead)
     {
         var nodes = runs.Nodes;
@@ -152,7 +153,7 @@ public sealed class LayerProfiler(ModelCatalog catalog)
         // Attribution depends on the node names only, so both calls give the same rows in the same order.
         var layers = OrtNodeAttribution.Attribute(network, counts, [.. nodes.Select((n, i) => (n.Name, typical[i] - removed[i]))]);
         var overheads = OrtNodeAttribution.Attribute(network, counts, [.. nodes.Select((n, i) => (n.Name, removed[i]))]);
-        return ([.. layers.Zip(overheads, (layer, o) => layer with { OverheadMs = o.Ms })], Median(runs.PlainMs));
+        return ([.. layers.Zip(overheads, (layer, o) => layer with { OverheadMs = o.Ms })], TypicalPasses.Mean(runs.PlainMs));
     }
 
     /// <summary>Unprofiled run times (warm-up runs left out) and the profiled runs' kernel times per node.</summary>
@@ -207,6 +208,4 @@ public sealed class LayerProfiler(ModelCatalog catalog)
         call();
         return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
     }
-
-    private static double Median(IEnumerable<double> samples) => OrtNodeTimes.Median([.. samples]);
 }

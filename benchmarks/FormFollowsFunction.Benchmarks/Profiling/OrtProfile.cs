@@ -7,15 +7,7 @@ namespace FormFollowsFunction.Benchmarks.Profiling;
 /// <param name="Operator">The operator that ran (<c>FusedConv</c>, <c>Conv</c>, <c>ReorderInput</c>, ...).</param>
 /// <param name="DurationsUs">Each execution's kernel time in microseconds, first run first.</param>
 /// <param name="HasWeights">The kernel reads constant inputs (weights, biases): the event's <c>parameter_size</c> is above 0.</param>
-public sealed record OrtNodeTimes(string Name, string Operator, IReadOnlyList<double> DurationsUs, bool HasWeights = false)
-{
-    internal static double Median(double[] values)
-    {
-        Array.Sort(values);
-        int n = values.Length;
-        return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-    }
-}
+public sealed record OrtNodeTimes(string Name, string Operator, IReadOnlyList<double> DurationsUs, bool HasWeights = false);
 
 /// <summary>
 /// Reads the JSON file ONNX Runtime's profiler writes (<c>SessionOptions.EnableProfiling</c>,

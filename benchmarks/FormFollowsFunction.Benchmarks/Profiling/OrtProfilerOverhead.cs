@@ -4,7 +4,7 @@ namespace FormFollowsFunction.Benchmarks.Profiling;
 
 /// <summary>One calibration graph as the profiling process measured it.</summary>
 /// <param name="ProfiledMs">Its nodes' kernel times in a typical profiled run (<see cref="TypicalPasses"/>), summed.</param>
-/// <param name="PlainMs">Its median unprofiled run.</param>
+/// <param name="PlainMs">Its typical unprofiled run (<see cref="TypicalPasses.Mean"/>).</param>
 /// <param name="Nodes">The nodes ONNX Runtime ran, per run.</param>
 /// <param name="WeightedNodes">Those of them with weights (<see cref="OrtNodeTimes.HasWeights"/>).</param>
 public sealed record OrtCalibrationRun(double ProfiledMs, double PlainMs, int Nodes, int WeightedNodes)

@@ -25,6 +25,9 @@ public static class TypicalPasses
         return [.. ranked.Skip(dropped).Take(totals.Count - 2 * dropped).Order()];
     }
 
+    /// <summary>The mean of the interquartile <paramref name="totals"/>: the figure the layer means of the same passes add up to, for passes timed whole.</summary>
+    public static double Mean(IReadOnlyList<double> totals) => Interquartile(totals).Average(p => totals[p]);
+
     /// <summary>Each layer's mean over the interquartile passes by total.</summary>
     /// <param name="passes">One array per pass, each with the same layers in the same order.</param>
     public static double[] LayerMeans(IReadOnlyList<IReadOnlyList<double>> passes)

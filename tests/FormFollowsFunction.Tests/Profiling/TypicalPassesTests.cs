@@ -43,6 +43,16 @@ public sealed class TypicalPassesTests
     }
 
     [Fact]
+    public void The_typical_mean_of_whole_passes_is_what_the_layer_means_of_the_same_passes_add_up_to()
+    {
+        double[][] passes = [[1, 2], [1, 3], [2, 2], [50, 2], [1, 1], [2, 3], [1, 2], [2, 1]];
+
+        Assert.Equal(TypicalPasses.LayerMeans(passes).Sum(), TypicalPasses.Mean([.. passes.Select(p => p.Sum())]), 12);
+        // The stalled pass (52) is left out with the fastest two and the slowest other: (3 + 3 + 4 + 4) / 4.
+        Assert.Equal(3.5, TypicalPasses.Mean([3, 4, 4, 52, 2, 5, 3, 3]), 12);
+    }
+
+    [Fact]
     public void Passes_of_different_layers_or_no_passes_are_refused()
     {
         Assert.Throws<ArgumentException>(() => TypicalPasses.LayerMeans([[1.0, 2], [1.0]]));

@@ -36,7 +36,7 @@ internal sealed class ProfileCommand : Command<ProfileCommand.Settings>
         public int Threads { get; init; }
 
         [CommandOption("--iterations <N>")]
-        [Description("Recorded forward passes per measurement (per-layer and end-to-end), after 3 unrecorded ones; a layer's time is its mean over the middle half of the passes by total, the end-to-end time the median.")]
+        [Description("Recorded forward passes per measurement (per-layer and end-to-end), after 3 unrecorded ones; a layer's time is its mean over the middle half of the passes by total, the end-to-end time the mean of the middle half of the plain passes.")]
         [DefaultValue(ProfileSettings.DefaultIterations)]
         public int Iterations { get; init; } = ProfileSettings.DefaultIterations;
 
