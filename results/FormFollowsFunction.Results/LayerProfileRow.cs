@@ -23,16 +23,23 @@ public sealed class LayerProfileRow
     /// <summary>Multiply-accumulates of this layer (the description's count).</summary>
     [Name("macs")] public long Macs { get; set; }
 
-    /// <summary>Median time of the layer per forward pass, in milliseconds.</summary>
+    /// <summary>Time of the layer in a typical forward pass (its mean over the middle half of the passes by total), in milliseconds.</summary>
     [Name("time_ms")] public double? TimeMs { get; set; }
 
     /// <summary>The part of <see cref="TimeMs"/> that does not grow with the layer's work (dispatch, allocation), in milliseconds.</summary>
     [Name("fixed_ms")] public double? FixedMs { get; set; }
 
+    /// <summary>
+    /// The profiler's own time measured with this layer and removed from <see cref="TimeMs"/>, in
+    /// milliseconds per forward pass (ONNX Runtime: its per-node event recording, calibrated in the same
+    /// process); 0 where nothing was removed (TorchSharp); empty in files written before it was measured.
+    /// </summary>
+    [Name("profiler_overhead_ms")] public double? ProfilerOverheadMs { get; set; }
+
     /// <summary><see cref="TimeMs"/> / the sum of the backend's layer times for this cell, between 0 and 1.</summary>
     [Name("share")] public double? Share { get; set; }
 
-    /// <summary>The cell's end-to-end median latency in the same profiling process, in milliseconds.</summary>
+    /// <summary>The cell's end-to-end latency in the same profiling process (the mean of the middle half of the uninstrumented passes, the statistic the layer times add up to), in milliseconds.</summary>
     [Name("end_to_end_ms")] public double? EndToEndMs { get; set; }
 
     /// <summary>

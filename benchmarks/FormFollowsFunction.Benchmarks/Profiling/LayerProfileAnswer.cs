@@ -1,10 +1,11 @@
 namespace FormFollowsFunction.Benchmarks.Profiling;
 
 /// <summary>One layer as a profiling worker measured it; the parent turns it into a <c>layers.csv</c> row.</summary>
-/// <param name="TimeMs">Median per forward pass at the cell's resolution, in milliseconds.</param>
-/// <param name="FixedMs">The same layer's median at the smallest resolution the network accepts, at most <paramref name="TimeMs"/>; null where that run has no such node.</param>
+/// <param name="TimeMs">Time in a typical forward pass at the cell's resolution (<see cref="TypicalPasses"/>), in milliseconds.</param>
+/// <param name="FixedMs">The same layer's time at the smallest resolution the network accepts, at most <paramref name="TimeMs"/>; null where that run has no such node.</param>
 /// <param name="Note">Empty, <c>fused</c> or <c>inserted</c> (<see cref="LayerProfileNotes"/>).</param>
-public sealed record ProfiledLayer(string Layer, string LayerType, long Macs, double TimeMs, double? FixedMs, string Note);
+/// <param name="ProfilerOverheadMs">The profiler's own time removed from <paramref name="TimeMs"/> (<see cref="OrtProfilerOverhead"/>); 0 where nothing was removed.</param>
+public sealed record ProfiledLayer(string Layer, string LayerType, long Macs, double TimeMs, double? FixedMs, string Note, double ProfilerOverheadMs = 0);
 
 /// <summary>The <c>note</c> values of <c>layers.csv</c>.</summary>
 public static class LayerProfileNotes
@@ -23,7 +24,7 @@ public static class LayerProfileNotes
     };
 }
 
-/// <summary>What a profiling worker answers: the layers of one cell, the end-to-end median, or why there are none.</summary>
+/// <summary>What a profiling worker answers: the layers of one cell, the end-to-end time, or why there are none.</summary>
 public sealed class LayerProfileAnswer
 {
     public bool Succeeded { get; set; }
@@ -34,8 +35,14 @@ public sealed class LayerProfileAnswer
     /// <summary>The smallest input resolution the network accepts: the run that gives each layer's fixed cost.</summary>
     public int FixedCostResolution { get; set; }
 
-    /// <summary>Median of the uninstrumented forward pass in this process, in milliseconds.</summary>
+    /// <summary>The uninstrumented forward pass in this process, in milliseconds: the mean of the typical passes (<see cref="TypicalPasses.Mean"/>), the statistic the layers add up to.</summary>
     public double? EndToEndMs { get; set; }
+
+    /// <summary>ONNX Runtime: the profiler's time per node removed from every node (<see cref="OrtProfilerOverhead"/>), the mean of <see cref="ProfilerCalibrations"/>; null for TorchSharp, where nothing is removed.</summary>
+    public OrtProfilerOverhead? ProfilerOverhead { get; set; }
+
+    /// <summary>ONNX Runtime: the calibrations made before and after the cell's profiles; empty for TorchSharp.</summary>
+    public List<OrtProfilerOverhead> ProfilerCalibrations { get; set; } = [];
 
     public List<ProfiledLayer> Layers { get; set; } = [];
 

@@ -20,8 +20,11 @@ namespace FormFollowsFunction.Benchmarks.Profiling;
 /// <see cref="OrtNodeAttribution"/>), TorchSharp by timing each step of the forward
 /// (<see cref="TorchLayerTimer"/>). Each is run at the cell's resolution and at the smallest resolution
 /// the network accepts, whose per-layer time is the layer's fixed cost (dispatch, allocation, and the
-/// little work a 1-pixel-scale input leaves). The end-to-end median comes from uninstrumented forward
-/// passes in the same process, to show how much the layer times cover.
+/// little work a 1-pixel-scale input leaves). Layer times are means over the typical passes
+/// (<see cref="TypicalPasses"/>), so that they add up to a pass; ONNX Runtime's are net of its profiler's
+/// own time per node (<see cref="OrtProfilerOverhead"/>, calibrated in the same process). The end-to-end
+/// time is the same statistic over uninstrumented forward passes in the same process (the mean of the
+/// typical ones), to show how much the layer times cover.
 /// </summary>
 public sealed class LayerProfiler(ModelCatalog catalog)
 {
@@ -70,16 +73,26 @@ public sealed class LayerProfiler(ModelCatalog catalog)
         {
             string folder = request.ProfileFolder ?? Path.GetTempPath();
             Directory.CreateDirectory(folder);
-            (full, endToEnd) = ProfileOrt(ort, network, request, folder, $"{request.Model}-{request.Resolution}");
-            (small, _) = ProfileOrt(ort, tiny, request, folder, $"{request.Model}-{tinyResolution}");
+            // The profiler's cost is calibrated before and after the cell's own profiles, and their mean removed from both.
+            var before = CalibrateOrtProfiler(ort, request);
+            var fullRuns = RunOrt(ort, network, request, Path.Combine(folder, $"{request.Model}-{request.Resolution}"));
+            var smallRuns = RunOrt(ort, tiny, request, Path.Combine(folder, $"{request.Model}-{tinyResolution}"));
+            var after = CalibrateOrtProfiler(ort, request);
+            var overhead = OrtProfilerOverhead.Mean([before, after]);
+            Console.WriteLine(FormattableString.Invariant(
+                $"ONNX Runtime profiler overhead per node without / with weights: {before.NodeMs * 1000:0.00} / {before.WeightedNodeMs * 1000:0.00} µs before the profiles, {after.NodeMs * 1000:0.00} / {after.WeightedNodeMs * 1000:0.00} µs after"));
+            answer.ProfilerOverhead = overhead;
+            answer.ProfilerCalibrations = [before, after];
+            (full, endToEnd) = OrtLayers(network, fullRuns, overhead);
+            (small, _) = OrtLayers(tiny, smallRuns, overhead);
         }
         else
         {
             var torchBackend = (TorchBackend)backend;
             torchBackend.Prepare();
             torch.set_num_threads(request.Threads);
-            (full, endToEnd) = ProfileTorch(network, request);
-            (small, _) = ProfileTorch(tiny, request);
+            (full, endToEnd) = ProfileTorch(torchBackend, network, request);
+            (small, _) = ProfileTorch(torchBackend, tiny, request);
         }
 
         answer.EndToEndMs = endToEnd;
@@ -90,14 +103,15 @@ public sealed class LayerProfiler(ModelCatalog catalog)
             bool inDescription = layer.Source != LayerTimeSource.Inserted;
             string type = inDescription ? LayerClassification.TypeOf(network[layer.Layer].Layer) : Results.LayerTypes.Other;
             double? fixedMs = fixedByLayer.TryGetValue(layer.Layer, out double f) ? Math.Min(f, layer.Ms) : null;
-            answer.Layers.Add(new ProfiledLayer(layer.Layer, type, inDescription ? macs[layer.Layer] : 0, layer.Ms, fixedMs, LayerProfileNotes.For(layer.Source)));
+            answer.Layers.Add(new ProfiledLayer(layer.Layer, type, inDescription ? macs[layer.Layer] : 0, layer.Ms, fixedMs, LayerProfileNotes.For(layer.Source), layer.OverheadMs));
         }
     }
 
-    private static (IReadOnlyList<LayerTime> Layers, double EndToEndMs) ProfileTorch(Network network, CellRequest request)
+    private static (IReadOnlyList<LayerTime> Layers, double EndToEndMs) ProfileTorch(TorchBackend backend, Network network, CellRequest request)
     {
         var weights = NetworkWeights.Initialize(network, request.Seed);
-        using var module = TorchNetwork.Build(network, weights);
+        // Each convolution runs as the timed cell runs it: the variant the per-shape self-check chose.
+        using var module = TorchNetwork.Build(network, weights, backend.PlanConvolutions(network, request.Threads));
         using var input = tensor(ModelInput.Create(network.InputShape, request.Seed), [.. network.InputShape.Dimensions.Select(d => (long)d)]);
         // Each instrumented pass is followed by a plain one, so that a drift of the machine touches both alike.
         var endToEnd = new List<double>();
@@ -110,37 +124,82 @@ public sealed class LayerProfiler(ModelCatalog catalog)
                 module.Forward(input);
             }));
         }, network.Nodes, WarmupIterations, request.ProfileIterations);
-        return (layers, Median(endToEnd.Skip(WarmupIterations)));
+        return (layers, TypicalPasses.Mean([.. endToEnd.Skip(WarmupIterations)]));
     }
 
-    private static (IReadOnlyList<LayerTime> Layers, double EndToEndMs) ProfileOrt(OrtBackend backend, Network network, CellRequest request, string folder, string stem)
+    /// <summary>
+    /// The profiler's time inside each node's event, from the calibration graphs (<see cref="OrtProfilerOverhead"/>)
+    /// run with the cell's session options (threads included) in this process. Their profiles are read and deleted.
+    /// </summary>
+    private static OrtProfilerOverhead CalibrateOrtProfiler(OrtBackend backend, CellRequest request)
+    {
+        OrtCalibrationRun Run(Network chain)
+        {
+            var runs = RunOrt(backend, chain, request, Path.Combine(Path.GetTempPath(), $"fff-{chain.Id}-{Environment.ProcessId}"), keepProfile: false);
+            var typical = TypicalPasses.LayerMeans(OrtProfile.Passes(runs.Nodes, skipped: WarmupIterations));
+            return new OrtCalibrationRun(typical.Sum(), TypicalPasses.Mean(runs.PlainMs), runs.Nodes.Count, runs.Nodes.Count(n => n.HasWeights));
+        }
+
+        return OrtProfilerOverhead.Measure(Run(OrtProfilerOverhead.ReluChain()), Run(OrtProfilerOverhead.ConvolutionChain()));
+    }
+
+    /// <summary>The layers of a typical profiled run, each node's kernel time net of the profiler's, and a typical unprofiled run.</summary>
+    private static (IReadOnlyList<LayerTime> Layers, double EndToEndMs) OrtLayers(Network network, OrtRuns runs, OrtProfilerOverhead overhead)
+    {
+        var nodes = runs.Nodes;
+        var typical = TypicalPasses.LayerMeans(OrtProfile.Passes(nodes, skipped: WarmupIterations));
+        var removed = nodes.Select((n, i) => overhead.RemovedFrom(typical[i], n.HasWeights)).ToArray();
+        var counts = NetworkCounter.Count(network);
+        // Attribution depends on the node names only, so both calls give the same rows in the same order.
+        var layers = OrtNodeAttribution.Attribute(network, counts, [.. nodes.Select((n, i) => (n.Name, typical[i] - removed[i]))]);
+        var overheads = OrtNodeAttribution.Attribute(network, counts, [.. nodes.Select((n, i) => (n.Name, removed[i]))]);
+        return ([.. layers.Zip(overheads, (layer, o) => layer with { OverheadMs = o.Ms })], TypicalPasses.Mean(runs.PlainMs));
+    }
+
+    /// <summary>Unprofiled run times (warm-up runs left out) and the profiled runs' kernel times per node.</summary>
+    private sealed record OrtRuns(IReadOnlyList<double> PlainMs, IReadOnlyList<OrtNodeTimes> Nodes);
+
+    /// <summary>
+    /// Unprofiled runs of <paramref name="network"/> before and after the profiled ones, so that a drift of
+    /// the machine touches both alike, and the profiled runs, whose trace is written at
+    /// <paramref name="profilePrefix"/> (and deleted after reading unless kept). One session is alive at a
+    /// time: each has its own intra-op pool, whose threads spin after a run and would take the cores from
+    /// the other session's threads were both alive.
+    /// </summary>
+    private static OrtRuns RunOrt(OrtBackend backend, Network network, CellRequest request, string profilePrefix, bool keepProfile = true)
     {
         var weights = NetworkWeights.Initialize(network, request.Seed);
         byte[] onnx = OnnxExporter.Export(network, weights);
         var input = ModelInput.Create(network.InputShape, request.Seed);
         long[] inputShape = [.. network.InputShape.Dimensions.Select(d => (long)d)];
         long[] outputShape = [.. network.OutputShape.Dimensions.Select(d => (long)d)];
+        int half = (request.ProfileIterations + 1) / 2;
 
+        var plain = new List<double>();
+        void TimePlain(int iterations)
+        {
+            if (iterations == 0) return;
+            using var session = new OrtProfilingSession(onnx, backend.CreateSessionOptions(request.Threads), input, inputShape, outputShape);
+            for (int i = 0; i < WarmupIterations; i++) session.Run();
+            for (int i = 0; i < iterations; i++) plain.Add(TimeOnce(session.Run));
+        }
+
+        TimePlain(half);
         var options = backend.CreateSessionOptions(request.Threads);
         // The prefix must come first: setting EnableProfiling hands ONNX Runtime the prefix set at that moment.
-        options.ProfileOutputPathPrefix = Path.Combine(folder, stem);
+        options.ProfileOutputPathPrefix = profilePrefix;
         options.EnableProfiling = true;
-        // One session at a time: each has its own intra-op pool, whose threads spin after a run and
-        // would take the cores from the other session's threads were both alive.
-        var endToEnd = new List<double>();
-        using (var plain = new OrtProfilingSession(onnx, backend.CreateSessionOptions(request.Threads), input, inputShape, outputShape))
-            for (int i = 0; i < WarmupIterations + request.ProfileIterations; i++)
-                endToEnd.Add(TimeOnce(plain.Run));
         string profilePath;
         using (var profiled = new OrtProfilingSession(onnx, options, input, inputShape, outputShape))
         {
             for (int i = 0; i < WarmupIterations + request.ProfileIterations; i++) profiled.Run();
             profilePath = profiled.EndProfiling();
         }
-        Console.WriteLine($"ONNX Runtime profile: {Path.GetFullPath(profilePath)}");
+        TimePlain(request.ProfileIterations - half);
         var nodes = OrtProfile.ReadFile(profilePath);
-        var medians = nodes.Select(n => (n.Name, n.MedianMs(skipped: WarmupIterations))).ToList();
-        return (OrtNodeAttribution.Attribute(network, NetworkCounter.Count(network), medians), Median(endToEnd.Skip(WarmupIterations)));
+        if (keepProfile) Console.WriteLine($"ONNX Runtime profile: {Path.GetFullPath(profilePath)}");
+        else File.Delete(profilePath);
+        return new OrtRuns(plain, nodes);
     }
 
     private static double TimeOnce(Action call)
@@ -149,6 +208,4 @@ public sealed class LayerProfiler(ModelCatalog catalog)
         call();
         return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
     }
-
-    private static double Median(IEnumerable<double> samples) => OrtNodeTimes.Median([.. samples]);
 }

@@ -13,5 +13,6 @@ public enum LayerTimeSource
     Inserted,
 }
 
-/// <summary>The median time of one description layer (or one engine-inserted node) per forward pass, in milliseconds.</summary>
-public sealed record LayerTime(string Layer, double Ms, LayerTimeSource Source);
+/// <summary>The time of one description layer (or one engine-inserted node) in a typical forward pass, in milliseconds.</summary>
+/// <param name="OverheadMs">The profiler's own time that was measured with the layer and removed from <paramref name="Ms"/> (<see cref="OrtProfilerOverhead"/>); 0 where nothing was removed.</param>
+public sealed record LayerTime(string Layer, double Ms, LayerTimeSource Source, double OverheadMs = 0);

@@ -6,23 +6,8 @@ namespace FormFollowsFunction.Benchmarks.Profiling;
 /// <param name="Name">The node's name in the optimised graph (the <c>_kernel_time</c> suffix removed).</param>
 /// <param name="Operator">The operator that ran (<c>FusedConv</c>, <c>Conv</c>, <c>ReorderInput</c>, ...).</param>
 /// <param name="DurationsUs">Each execution's kernel time in microseconds, first run first.</param>
-public sealed record OrtNodeTimes(string Name, string Operator, IReadOnlyList<double> DurationsUs)
-{
-    /// <summary>The median of the executions after the first <paramref name="skipped"/> (warm-up runs), in milliseconds.</summary>
-    public double MedianMs(int skipped)
-    {
-        var kept = DurationsUs.Skip(skipped).ToArray();
-        if (kept.Length == 0) kept = [.. DurationsUs];
-        return Median(kept) / 1000.0;
-    }
-
-    internal static double Median(double[] values)
-    {
-        Array.Sort(values);
-        int n = values.Length;
-        return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-    }
-}
+/// <param name="HasWeights">The kernel reads constant inputs (weights, biases): the event's <c>parameter_size</c> is above 0.</param>
+public sealed record OrtNodeTimes(string Name, string Operator, IReadOnlyList<double> DurationsUs, bool HasWeights = false);
 
 /// <summary>
 /// Reads the JSON file ONNX Runtime's profiler writes (<c>SessionOptions.EnableProfiling</c>,
@@ -44,7 +29,7 @@ public static class OrtProfile
             throw new InvalidDataException("an ONNX Runtime profile is a JSON array of trace events");
         var order = new List<string>();
         var durations = new Dictionary<string, List<double>>();
-        var operators = new Dictionary<string, string>();
+        var operators = new Dictionary<string, (string Operator, bool HasWeights)>();
         foreach (var e in document.RootElement.EnumerateArray())
         {
             if (!e.TryGetProperty("cat", out var cat) || cat.GetString() != "Node") continue;
@@ -55,10 +40,36 @@ public static class OrtProfile
             {
                 durations[name] = list = [];
                 order.Add(name);
-                operators[name] = e.TryGetProperty("args", out var args) && args.TryGetProperty("op_name", out var op) ? op.GetString() ?? "" : "";
+                bool hasArgs = e.TryGetProperty("args", out var args);
+                string op = hasArgs && args.TryGetProperty("op_name", out var opName) ? opName.GetString() ?? "" : "";
+                bool weights = hasArgs && args.TryGetProperty("parameter_size", out var size) && Bytes(size) > 0;
+                operators[name] = (op, weights);
             }
             list.Add(e.GetProperty("dur").GetDouble());
         }
-        return [.. order.Select(n => new OrtNodeTimes(n, operators[n], durations[n]))];
+        return [.. order.Select(n => new OrtNodeTimes(n, operators[n].Operator, durations[n], operators[n].HasWeights))];
+    }
+
+    /// <summary>ONNX Runtime writes sizes as strings ("1024"); a number is read as well.</summary>
+    private static long Bytes(JsonElement size) => size.ValueKind switch
+    {
+        JsonValueKind.String when long.TryParse(size.GetString(), System.Globalization.CultureInfo.InvariantCulture, out long bytes) => bytes,
+        JsonValueKind.Number when size.TryGetInt64(out long bytes) => bytes,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// The nodes' kernel times per run, in milliseconds, after the first <paramref name="skipped"/> (warm-up)
+    /// runs: one array per run with the nodes in <paramref name="nodes"/>' order. Every node runs once per
+    /// run in a graph without control flow, so a node's i-th execution belongs to run i.
+    /// </summary>
+    public static IReadOnlyList<double[]> Passes(IReadOnlyList<OrtNodeTimes> nodes, int skipped)
+    {
+        if (nodes.Count == 0) throw new InvalidDataException("the profile holds no kernel times");
+        int runs = nodes[0].DurationsUs.Count;
+        if (nodes.FirstOrDefault(n => n.DurationsUs.Count != runs) is { } odd)
+            throw new InvalidDataException($"node {odd.Name} ran {odd.DurationsUs.Count} times and {nodes[0].Name} {runs}: the profile's runs cannot be told apart");
+        if (runs <= skipped) throw new InvalidDataException($"the profile holds {runs} runs; {skipped} warm-up runs are skipped");
+        return [.. Enumerable.Range(skipped, runs - skipped).Select(run => nodes.Select(n => n.DurationsUs[run] / 1000.0).ToArray())];
     }
 }

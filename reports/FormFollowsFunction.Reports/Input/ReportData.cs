@@ -67,7 +67,7 @@ public sealed class ReportData
     /// <summary>Per-layer profiles summed by layer type, per profiled cell (empty when no run has <c>layers.csv</c>).</summary>
     public IReadOnlyList<LayerTypeTime> LayerTypes { get; }
 
-    /// <summary>Per profiled cell: summed layer time, fixed part, end-to-end median.</summary>
+    /// <summary>Per profiled cell: summed layer time, fixed part, end-to-end time.</summary>
     public IReadOnlyList<LayerProfileTotal> LayerTotals { get; }
 
     /// <summary>The backends with a per-layer profile, the baseline first.</summary>

@@ -30,7 +30,7 @@ public sealed record LayerTypeTime(
     public (LoadedRun Run, string Model, string Backend, MeasurementSetting Setting) Cell => (Run, Model, Backend, Setting);
 }
 
-/// <summary>One profiled cell's totals: summed layer time, fixed part, and the end-to-end median of the same profiling process.</summary>
+/// <summary>One profiled cell's totals: summed layer time, fixed part, and the end-to-end time of the same profiling process.</summary>
 public sealed record LayerProfileTotal(
     LoadedRun Run, string Model, string Backend, MeasurementSetting Setting,
     double TimeMs, double? FixedMs, double? EndToEndMs, double? Speedup)
@@ -38,7 +38,7 @@ public sealed record LayerProfileTotal(
     /// <summary>The fixed per-call part of the summed layer time, between 0 and 1; null without fixed times.</summary>
     public double? FixedShare => FixedMs is { } f && TimeMs > 0 ? f / TimeMs : null;
 
-    /// <summary>Summed layer time / end-to-end median: near 1 when the per-layer times explain the whole forward pass.</summary>
+    /// <summary>Summed layer time / end-to-end time: near 1 when the per-layer times explain the whole forward pass.</summary>
     public double? Coverage => EndToEndMs is > 0 ? TimeMs / EndToEndMs : null;
 }
 
@@ -77,7 +77,7 @@ public static class LayerTypeTimes
         return result;
     }
 
-    /// <summary>Per profiled cell: summed time and fixed part, end-to-end median, and the whole network's speed-up from the summed layer times.</summary>
+    /// <summary>Per profiled cell: summed time and fixed part, end-to-end time, and the whole network's speed-up from the summed layer times.</summary>
     public static IReadOnlyList<LayerProfileTotal> Totals(IReadOnlyList<LoadedRun> runs, string baselineBackend)
     {
         var cells = Timed(runs).GroupBy(r => (r.Run, r.Row.Model, r.Row.Backend, Setting: SettingOf(r.Row)))

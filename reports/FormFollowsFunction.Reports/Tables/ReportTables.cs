@@ -131,7 +131,7 @@ internal static class ReportTables
     /// <summary>
     /// Per profiled cell (model, setting, backend) and layer type: summed time, its fixed per-call part,
     /// share of the backend's layer time, speed-up over the baseline, and the type's part of the time the
-    /// backend saves; then one "all layers" row per cell with the end-to-end median and how much of it
+    /// backend saves; then one "all layers" row per cell with the end-to-end time and how much of it
     /// the layer times cover.
     /// </summary>
     public static Table LayerTypes(ReportData data)
@@ -160,7 +160,7 @@ internal static class ReportTables
         table.Notes.Add("Units: *_ms columns in milliseconds; share, fixed_fraction, saved_fraction and coverage are fractions (0–1); speedup is a ratio (×); layers and fused_layers are counts.");
         table.Notes.Add("time_ms: the layers' median times summed per type; fixed_ms: the part of it that does not grow with the layer's work (per-call dispatch and allocation), fixed_fraction = fixed_ms / time_ms.");
         table.Notes.Add($"share: the type's time_ms / the backend's summed layer time for that model. speedup: {data.BaselineBackend} time_ms / this backend's time_ms for the same type, model and setting. saved_fraction: the type's part of the time this backend saves over {data.BaselineBackend} ({data.BaselineBackend} time − this time for the type, over the same difference summed over all layers; it can be negative where the type is slower, and the fractions add up to 1).");
-        table.Notes.Add("all layers: the whole network; end_to_end_ms is the end-to-end median in the same profiling process, coverage = summed layer time / end_to_end_ms (near 1 when the layers explain the whole forward pass). fused_layers: layers the backend ran inside a fused node, which carry that node's time as the profile gives it.");
+        table.Notes.Add("all layers: the whole network; end_to_end_ms is the uninstrumented forward pass in the same profiling process (the mean of its typical passes, the statistic the layer times add up to), coverage = summed layer time / end_to_end_ms (near 1 when the layers explain the whole forward pass). fused_layers: layers the backend ran inside a fused node, which carry that node's time as the profile gives it.");
         return table;
     }
 

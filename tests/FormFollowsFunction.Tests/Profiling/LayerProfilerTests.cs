@@ -43,10 +43,19 @@ public sealed class LayerProfilerTests : IDisposable
             // ONNX Runtime fuses this network's BatchNorms into its convolutions: some layers must be marked so.
             Assert.Contains(answer.Layers, l => l.Note == LayerProfileNotes.Fused);
             Assert.NotEmpty(Directory.GetFiles(_folder.Combine("profiles"), "*.json"));
+            // Calibrated before and after, their mean removed, and no layer lost more than the overhead of every node there is.
+            var overhead = Assert.IsType<OrtProfilerOverhead>(answer.ProfilerOverhead);
+            Assert.Equal(2, answer.ProfilerCalibrations.Count);
+            Assert.Equal(OrtProfilerOverhead.Mean(answer.ProfilerCalibrations), overhead);
+            double most = Math.Max(overhead.NodeMs, overhead.WeightedNodeMs) * (network.Nodes.Length + 2);
+            Assert.All(answer.Layers, l => Assert.True(l.ProfilerOverheadMs >= 0 && l.ProfilerOverheadMs <= most, $"{l.Layer}: {l.ProfilerOverheadMs} ms"));
         }
         else
         {
             Assert.All(answer.Layers, l => Assert.Equal("", l.Note));
+            Assert.Null(answer.ProfilerOverhead);
+            Assert.Empty(answer.ProfilerCalibrations);
+            Assert.All(answer.Layers, l => Assert.Equal(0, l.ProfilerOverheadMs));
         }
     }
 
@@ -66,9 +75,9 @@ public sealed class LayerProfilerTests : IDisposable
             Succeeded = true, EndToEndMs = 2.5, FixedCostResolution = 1,
             Layers =
             [
-                new ProfiledLayer("conv1", "dense convolution 3x3", 1000, 1.5, 0.1, LayerProfileNotes.Fused),
-                new ProfiledLayer("bn1", "batch norm", 0, 0.5, 0.05, LayerProfileNotes.Fused),
-                new ProfiledLayer("ReorderOutput", "other", 0, 0.25, null, LayerProfileNotes.Inserted),
+                new ProfiledLayer("conv1", "dense convolution 3x3", 1000, 1.5, 0.1, LayerProfileNotes.Fused, ProfilerOverheadMs: 0.004),
+                new ProfiledLayer("bn1", "batch norm", 0, 0.5, 0.05, LayerProfileNotes.Fused, ProfilerOverheadMs: 0.001),
+                new ProfiledLayer("ReorderOutput", "other", 0, 0.25, null, LayerProfileNotes.Inserted, ProfilerOverheadMs: 0.005),
             ],
         };
         var cell = new ProfileCell("m", BackendCatalog.OrtCpu, 2, 1, 64);
@@ -78,7 +87,7 @@ public sealed class LayerProfilerTests : IDisposable
             foreach (var row in LayerProfileRunner.Rows(cell, answer))
                 csv.Append(row);
 
-        Assert.Equal("model,backend,threads,batch,resolution,layer,layer_type,macs,time_ms,fixed_ms,share,end_to_end_ms,note", File.ReadLines(path).First());
+        Assert.Equal("model,backend,threads,batch,resolution,layer,layer_type,macs,time_ms,fixed_ms,profiler_overhead_ms,share,end_to_end_ms,note", File.ReadLines(path).First());
         var rows = LayersCsv.Read(path);
         Assert.Equal(["conv1", "bn1", "ReorderOutput"], rows.Select(r => r.Layer));
         Assert.Equal(1.0, rows.Sum(r => r.Share!.Value), 12);
@@ -92,6 +101,7 @@ public sealed class LayerProfilerTests : IDisposable
         Assert.Equal(0.9, summary.Coverage!.Value, 12);
         Assert.True(summary.CoversEndToEnd);
         Assert.Equal(0.15 / 2.25, summary.FixedShare, 12);
+        Assert.Equal(0.01, summary.ProfilerOverheadMs, 12);
         Assert.Equal("dense convolution 3x3", summary.Types[0].LayerType);
     }
 }

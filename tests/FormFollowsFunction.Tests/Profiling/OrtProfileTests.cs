@@ -31,7 +31,8 @@ public sealed class OrtProfileTests
             foreach (var (node, op, us) in nodes)
             {
                 events.Add($$$"""{"cat":"Node","pid":1,"tid":1,"dur":0,"ts":10,"ph":"X","name":"{{{node}}}_fence_before","args":{"op_name":"{{{op}}}"}}""");
-                events.Add($$$"""{"cat":"Node","pid":1,"tid":1,"dur":{{{us[run]}}},"ts":11,"ph":"X","name":"{{{node}}}_kernel_time","args":{"op_name":"{{{op}}}","provider":"CPUExecutionProvider"}}""");
+                string parameters = op is "Conv" or "Gemm" ? "4096" : "0";
+                events.Add($$$"""{"cat":"Node","pid":1,"tid":1,"dur":{{{us[run]}}},"ts":11,"ph":"X","name":"{{{node}}}_kernel_time","args":{"op_name":"{{{op}}}","provider":"CPUExecutionProvider","parameter_size":"{{{parameters}}}"}}""");
                 events.Add($$$"""{"cat":"Node","pid":1,"tid":1,"dur":0,"ts":12,"ph":"X","name":"{{{node}}}_fence_after","args":{"op_name":"{{{op}}}"}}""");
             }
             events.Add("""{"cat":"Session","pid":1,"tid":1,"dur":5000,"ts":20,"ph":"X","name":"model_run","args":{}}""");
@@ -57,9 +58,28 @@ public sealed class OrtProfileTests
         Assert.Equal(["relu_nchwc", "bn2_nchwc", "pool_nchwc", "ReorderOutput", "flatten", "fc"], nodes.Select(n => n.Name));
         Assert.Equal("Conv", nodes[0].Operator);
         Assert.Equal([900.0, 400, 300], nodes[0].DurationsUs);
-        // Medians after the first (warm-up) run: (400 + 300) / 2 µs.
-        Assert.Equal(0.35, nodes[0].MedianMs(skipped: 1), 12);
-        Assert.Equal(0.6, nodes[1].MedianMs(skipped: 0), 12);
+        // Nodes with weights are those whose events report a parameter size.
+        Assert.Equal([true, true, false, false, false, true], nodes.Select(n => n.HasWeights));
+    }
+
+    [Fact]
+    public void Passes_hold_every_node_once_per_run_in_milliseconds_after_the_warm_up_runs()
+    {
+        var passes = OrtProfile.Passes(OrtProfile.Parse(Fixture(NchwcProfile)), skipped: 1);
+
+        Assert.Equal(2, passes.Count);
+        Assert.Equal([0.4, 0.6, 0.03, 0.02, 0.002, 0.008], passes[0]);
+        Assert.Equal([0.3, 0.5, 0.03, 0.03, 0.002, 0.006], passes[1]);
+    }
+
+    [Fact]
+    public void Runs_that_cannot_be_told_apart_or_are_all_warm_up_are_refused()
+    {
+        OrtNodeTimes a = new("a", "Relu", [1, 2, 3]), b = new("b", "Relu", [1, 2]);
+
+        Assert.Contains("node b ran 2 times and a 3", Assert.Throws<InvalidDataException>(() => OrtProfile.Passes([a, b], skipped: 0)).Message);
+        Assert.Contains("3 runs; 3 warm-up runs", Assert.Throws<InvalidDataException>(() => OrtProfile.Passes([a], skipped: 3)).Message);
+        Assert.Throws<InvalidDataException>(() => OrtProfile.Passes([], skipped: 0));
     }
 
     [Fact]
@@ -71,9 +91,11 @@ public sealed class OrtProfileTests
     {
         var network = Residual();
         var counts = NetworkCounter.Count(network);
-        var medians = OrtProfile.Parse(Fixture(NchwcProfile)).Select(n => (n.Name, n.MedianMs(skipped: 1))).ToList();
+        var nodes = OrtProfile.Parse(Fixture(NchwcProfile));
+        var typical = TypicalPasses.LayerMeans(OrtProfile.Passes(nodes, skipped: 1));
+        var profiled = nodes.Select((n, i) => (n.Name, typical[i])).ToList();
 
-        var layers = OrtNodeAttribution.Attribute(network, counts, medians);
+        var layers = OrtNodeAttribution.Attribute(network, counts, profiled);
         var byName = layers.ToDictionary(l => l.Layer);
 
         // Every description layer once, in description order, then the inserted node.
@@ -91,7 +113,7 @@ public sealed class OrtProfileTests
         Assert.Equal(LayerTimeSource.Measured, byName["fc"].Source);
         Assert.Equal(0.007, byName["fc"].Ms, 12);
         Assert.Equal(LayerTimeSource.Measured, byName["pool"].Source);
-        Assert.Equal(medians.Sum(m => m.Item2), layers.Sum(l => l.Ms), 12);
+        Assert.Equal(profiled.Sum(m => m.Item2), layers.Sum(l => l.Ms), 12);
     }
 
     [Fact]

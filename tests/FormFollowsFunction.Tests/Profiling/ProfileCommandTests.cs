@@ -1,3 +1,5 @@
+using FormFollowsFunction.Benchmarks.Sweeps;
+using FormFollowsFunction.Cli.Commands;
 using FormFollowsFunction.Results;
 using FormFollowsFunction.Tests.Benchmarks;
 using FormFollowsFunction.Tests.Support;
@@ -30,6 +32,16 @@ public sealed class ProfileCommandTests : IDisposable
         Assert.StartsWith("error:", line);
         Assert.Contains(expected, line, StringComparison.OrdinalIgnoreCase);
         Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
+    public void Profiling_workers_get_the_allocator_settings_of_a_sweeps_workers()
+    {
+        var settings = ProfileCommand.WorkerSettings(new ProfileCommand.Settings { Models = ["resnet18"], Iterations = 7 }, new Dictionary<string, string?> { ["torch-cpu"] = "SSE41" });
+
+        Assert.Equal(SweepRunner.WorkerEnvironment(SweepPresets.Quick), settings.Environment);
+        Assert.Equal(7, settings.Iterations);
+        Assert.Equal("SSE41", settings.OneDnnMaxIsa["torch-cpu"]);
     }
 
     [Fact]

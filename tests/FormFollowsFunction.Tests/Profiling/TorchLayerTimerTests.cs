@@ -14,12 +14,13 @@ public sealed class TorchLayerTimerTests
     }
 
     [Fact]
-    public void Each_layer_gets_the_median_of_the_clock_between_the_end_of_the_previous_step_and_its_own()
+    public void Each_layer_gets_its_mean_over_the_typical_passes_of_the_clock_between_the_end_of_the_previous_step_and_its_own()
     {
         var nodes = Nodes();
         var clock = new ScriptedClock();
-        // Per iteration, the time each step takes; the first row is warm-up and must not count.
-        double[][] script = [[100, 100, 100], [3, 1, 2], [5, 2, 2], [4, 9, 2]];
+        // Per iteration, the time each step takes; the first row is warm-up and must not count, the
+        // slowest and fastest of the four recorded passes (totals 16 and 6) are not typical.
+        double[][] script = [[100, 100, 100], [3, 1, 2], [5, 2, 2], [4, 9, 3], [6, 1, 1]];
         int iteration = 0;
         void Forward(Action<Node> afterStep)
         {
@@ -32,12 +33,13 @@ public sealed class TorchLayerTimerTests
             clock.Advance(1000); // after the last step: not any layer's time
         }
 
-        var times = new TorchLayerTimer(clock).Time(Forward, nodes, warmup: 1, iterations: 3);
+        var times = new TorchLayerTimer(clock).Time(Forward, nodes, warmup: 1, iterations: 4);
 
         Assert.Equal(["conv", "relu", "pool"], times.Select(t => t.Layer));
-        Assert.Equal([4.0, 2.0, 2.0], times.Select(t => Math.Round(t.Ms, 9)));
+        // The passes of 9 and 8 ms: (5 + 6) / 2, (2 + 1) / 2, (2 + 1) / 2.
+        Assert.Equal([5.5, 1.5, 1.5], times.Select(t => Math.Round(t.Ms, 9)));
         Assert.All(times, t => Assert.Equal(LayerTimeSource.Measured, t.Source));
-        Assert.Equal(4, iteration);
+        Assert.Equal(5, iteration);
     }
 
     [Fact]
@@ -47,5 +49,14 @@ public sealed class TorchLayerTimerTests
         var error = Assert.Throws<InvalidOperationException>(() =>
             new TorchLayerTimer(new ScriptedClock()).Time(step => step(nodes[0]), nodes, warmup: 0, iterations: 1));
         Assert.Contains("reported 1 steps; the network has 3 nodes", error.Message);
+    }
+
+    [Fact]
+    public void A_forward_that_reports_its_steps_out_of_order_is_an_error()
+    {
+        var nodes = Nodes();
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            new TorchLayerTimer(new ScriptedClock()).Time(step => { step(nodes[0]); step(nodes[2]); step(nodes[1]); }, nodes, warmup: 0, iterations: 1));
+        Assert.Contains("reported pool as step 2; the network runs relu there", error.Message);
     }
 }

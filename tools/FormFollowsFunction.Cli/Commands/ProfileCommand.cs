@@ -36,7 +36,7 @@ internal sealed class ProfileCommand : Command<ProfileCommand.Settings>
         public int Threads { get; init; }
 
         [CommandOption("--iterations <N>")]
-        [Description("Recorded forward passes per measurement (per-layer and end-to-end), after 3 unrecorded ones; medians are taken.")]
+        [Description("Recorded forward passes per measurement (per-layer and end-to-end), after 3 unrecorded ones; a layer's time is its mean over the middle half of the passes by total, the end-to-end time the mean of the middle half of the plain passes.")]
         [DefaultValue(ProfileSettings.DefaultIterations)]
         public int Iterations { get; init; } = ProfileSettings.DefaultIterations;
 
@@ -91,8 +91,7 @@ internal sealed class ProfileCommand : Command<ProfileCommand.Settings>
 
         Directory.CreateDirectory(folder.Path);
         var cells = models.SelectMany(m => available.Select(b => new ProfileCell(m.Id, b.Descriptor, threads, settings.Batch, settings.Resolution, m.ResolvableId))).ToList();
-        var profileSettings = new ProfileSettings(settings.Seed, settings.Iterations, TimeSpan.FromSeconds(settings.TimeoutSeconds),
-            _ => BackendOptions.None, available.ToDictionary(b => b.Descriptor.Name, b => b.OneDnnMaxIsa));
+        var profileSettings = WorkerSettings(settings, available.ToDictionary(b => b.Descriptor.Name, b => b.OneDnnMaxIsa));
         var outcomes = new LayerProfileRunner(WorkerLauncher.ForCurrentProgram(), folder.LayersFile, folder.LogsFolder, profileSettings, Progress)
             .Run(cells, cancellation);
         if (cancellation.IsCancellationRequested) return ErrorReporter.Interrupted;
@@ -103,6 +102,15 @@ internal sealed class ProfileCommand : Command<ProfileCommand.Settings>
         return outcomes.Any(o => o.Error is not null) ? ErrorReporter.InternalError : 0;
     }
 
+    /// <summary>
+    /// How the profiling workers are asked: with the backends' default options and, like a sweep's workers,
+    /// the quick preset's malloc tunables (docs/benchmarks.md, "The same allocator for every worker"):
+    /// without them some TorchSharp processes re-fault their activations on every pass.
+    /// </summary>
+    internal static ProfileSettings WorkerSettings(Settings settings, IReadOnlyDictionary<string, string?> oneDnnMaxIsa) =>
+        new(settings.Seed, settings.Iterations, TimeSpan.FromSeconds(settings.TimeoutSeconds), _ => BackendOptions.None, oneDnnMaxIsa,
+            SweepRunner.WorkerEnvironment(SweepPresets.Quick));
+
     private static string DefaultFolder(string hostname)
     {
         string machine = string.Concat(hostname.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_'));
@@ -112,7 +120,7 @@ internal sealed class ProfileCommand : Command<ProfileCommand.Settings>
     internal static Table SummaryTable(IReadOnlyList<LayerProfileSummary> summaries)
     {
         var table = new Table().AddColumns("model", "backend", "threads", "end-to-end (ms)", "sum of layers (ms)", "layers / end-to-end (%)",
-            "fixed per-call (ms)", "fixed share (%)", "top layer types (share of layer time, %)");
+            "profiler overhead removed (ms)", "fixed per-call (ms)", "fixed share (%)", "top layer types (share of layer time, %)");
         foreach (var s in summaries)
         {
             string top = string.Join(", ", s.Types.Take(3).Select(t => Invariant($"{t.LayerType} {t.Share * 100:0}")));
@@ -121,6 +129,7 @@ internal sealed class ProfileCommand : Command<ProfileCommand.Settings>
                 s.EndToEndMs is double e ? Invariant($"{e:0.000}") : "",
                 Invariant($"{s.LayersMs:0.000}"),
                 s.Coverage is double c ? (s.CoversEndToEnd ? "" : "[yellow]") + Invariant($"{c * 100:0}") + (s.CoversEndToEnd ? "" : "[/]") : "",
+                Invariant($"{s.ProfilerOverheadMs:0.000}"),
                 Invariant($"{s.FixedMs:0.000}"), Invariant($"{s.FixedShare * 100:0}"), Markup.Escape(top));
         }
         return table;
