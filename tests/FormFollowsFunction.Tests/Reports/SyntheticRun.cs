@@ -229,7 +229,10 @@ public sealed record SyntheticRun
         row.RooflineFraction = row.AchievedGflops / Math.Min(row.PeakGflops.Value, row.ArithmeticIntensity.Value * PeakBandwidthGbs);
     }
 
-    /// <summary>Draws the cell's launch medians, records them as launches, and sets the row to their estimate.</summary>
+    /// <summary>
+    /// Draws the cell's launch medians, records them as launches, and sets the row to their estimate over the
+    /// launches a sweep would choose (<see cref="LaunchSelection"/>: common machine state, no disturbed launch).
+    /// </summary>
     private void EstimateFromLaunches(ResultRow row, double trueMs, Random random, List<LaunchRow> launchRows, DateTime time)
     {
         var medians = LaunchMedians(row.Backend, row.Model)
@@ -246,7 +249,8 @@ public sealed record SyntheticRun
             launch.Measurement.CoreLatencyNs = CoreLatencyOfRound(round);
             launchRows.Add(launch);
         }
-        var estimate = LaunchEstimate.Of(medians);
+        var chosen = LaunchSelection.Chosen(Enumerable.Range(1, Launches).ToList(), row.Threads, r => medians[r - 1], CoreLatencyOfRound);
+        var estimate = LaunchEstimate.Of([.. chosen.Select(r => medians[r - 1])]);
         row.MedianMs = estimate.Median;
         row.Ci95LowMs = estimate.Ci95Low ?? estimate.Median * 0.99;
         row.Ci95HighMs = estimate.Ci95High ?? estimate.Median * 1.01;
