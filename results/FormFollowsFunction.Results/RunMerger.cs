@@ -67,7 +67,7 @@ public static class RunMerger
             {
                 if (owners.TryGetValue(key, out var other))
                     throw new RunMergeException(
-                        $"cell {key.Model} on {key.Backend} ({key.Threads} threads, batch {key.Batch}, {key.Resolution} px) is in both '{other.Folder.Path}' and '{shard.Folder.Path}'; each cell must come from one shard");
+                        $"cell {key} is in both '{other.Folder.Path}' and '{shard.Folder.Path}'; each cell must come from one shard");
                 owners[key] = shard;
             }
 
