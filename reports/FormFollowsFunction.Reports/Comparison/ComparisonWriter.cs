@@ -142,16 +142,19 @@ public static class ComparisonWriter
         return md.ToString();
     }
 
-    /// <summary>"Speed-ups over torch-cpu in both runs: 16; each run's speed-up inside the other run's 95% interval: 31 of 32 (97%)."</summary>
+    /// <summary>"Speed-ups over torch-cpu in both runs: 16; each run's speed-up inside the other run's 95% interval: 31 of 32 (97%); agreeing within their combined 95% intervals: 16 of 16 (100%)."</summary>
     public static string SpeedupSentence(ComparisonOutcome outcome)
     {
         var coverage = outcome.SpeedupCoverage;
         if (outcome.Speedups.Count == 0) return "No accelerated cell has a speed-up over torch-cpu in both runs.";
         string share = coverage.Share is { } s ? Invariant($"{coverage.Inside} of {coverage.Compared} ({s:0%})") : "none (no intervals)";
+        string agree = coverage.Paired > 0
+            ? Invariant($"; agreeing within their combined 95% intervals: {coverage.Agreeing} of {coverage.Paired} ({(double)coverage.Agreeing / coverage.Paired:0%})")
+            : "";
         string states = coverage.MachineStateChanged > 0
             ? $"; {coverage.MachineStateChanged} multi-threaded cell(s) ran in another machine state in the two runs and are not counted"
             : "";
-        return $"Speed-ups over torch-cpu in both runs: {outcome.Speedups.Count}; each run's speed-up inside the other run's 95% interval: {share}{states}.";
+        return $"Speed-ups over torch-cpu in both runs: {outcome.Speedups.Count}; each run's speed-up inside the other run's 95% interval: {share}{agree}{states}.";
     }
 
     private static Table SpeedupTable(ComparisonOutcome outcome)
@@ -161,14 +164,15 @@ public static class ComparisonWriter
             new("resolution", "px", ColumnFormat.Integer), new("base_speedup", null, ColumnFormat.Fixed3), new("base_ci95_low", null, ColumnFormat.Fixed3),
             new("base_ci95_high", null, ColumnFormat.Fixed3), new("new_speedup", null, ColumnFormat.Fixed3), new("new_ci95_low", null, ColumnFormat.Fixed3),
             new("new_ci95_high", null, ColumnFormat.Fixed3), new("ratio_new_over_base", null, ColumnFormat.Fixed3),
-            new("new_inside_base_interval"), new("base_inside_new_interval"), new("machine_state_changed"),
+            new("new_inside_base_interval"), new("base_inside_new_interval"), new("agree_within_combined_interval"), new("machine_state_changed"),
         ]);
         static string YesNo(bool? value) => value is null ? "" : value.Value ? "yes" : "no";
         foreach (var s in outcome.Speedups)
             table.AddRow(s.Key.Model, s.Key.Backend, s.New.BaselineBackend, s.Key.Threads, s.Key.Batch, s.Key.Resolution,
                 s.Base.Value, s.Base.Interval?.Low, s.Base.Interval?.High, s.New.Value, s.New.Interval?.Low, s.New.Interval?.High, s.Ratio,
-                YesNo(s.NewInsideBase), YesNo(s.BaseInsideNew), s.MachineStateChanged ? "yes" : "no");
+                YesNo(s.NewInsideBase), YesNo(s.BaseInsideNew), YesNo(s.Agree), s.MachineStateChanged ? "yes" : "no");
         table.Notes.Add("speedup: baseline median / backend median of the run's rows; intervals: 95%, from the run's round-by-round pairs of launches (else the rows' bounds).");
+        table.Notes.Add("agree_within_combined_interval: |ln(new / base)| ≤ √(h_base² + h_new²), h = half the interval's width in log units: the two runs' speed-ups are consistent at about the 5% level.");
         return table;
     }
 

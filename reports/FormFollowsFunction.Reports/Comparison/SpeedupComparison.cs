@@ -23,6 +23,22 @@ public sealed record SpeedupComparison(Speedup Base, Speedup New)
     public bool? BaseInsideNew => Inside(Base.Value, New.Interval);
 
     /// <summary>
+    /// Whether the two runs' speed-ups agree: their log difference is within the combined 95% half-width
+    /// √(h_base² + h_new²), where h is half the width of a run's interval in log units (the intervals are t
+    /// intervals on log ratios, symmetric there). This is the test that both runs measured one speed-up,
+    /// at about the 5% level; "inside the other run's interval" is stricter: for exact 95% intervals from
+    /// 4 launches each, a second run's point lies inside the first run's interval only about 89% of the
+    /// time even with no run-to-run effect (|t₃| &lt; 3.18/√2). Null when either run has no interval.
+    /// </summary>
+    public bool? Agree =>
+        HalfWidth(Base.Interval) is { } hb && HalfWidth(New.Interval) is { } hn
+            ? Math.Abs(Math.Log(Ratio)) <= Math.Sqrt(hb * hb + hn * hn)
+            : null;
+
+    private static double? HalfWidth((double Low, double High)? interval) =>
+        interval is { Low: > 0 } i ? (Math.Log(i.High) - Math.Log(i.Low)) / 2 : null;
+
+    /// <summary>
     /// A multi-threaded cell whose two runs' rows (either side of the speed-up) ran in different machine
     /// states (<see cref="CoreLatencyStates"/>): the speed-ups are of different machines, and not counted.
     /// </summary>
@@ -52,10 +68,21 @@ public sealed record SpeedupCoverage(int Compared, int Inside, int MachineStateC
     /// <summary>Inside / Compared, where Compared counts each direction (new in base's interval, base in new's) of every comparable cell.</summary>
     public double? Share => Compared == 0 ? null : (double)Inside / Compared;
 
+    /// <summary>Comparable cells with intervals in both runs (<see cref="SpeedupComparison.Agree"/> not null).</summary>
+    public int Paired { get; init; }
+
+    /// <summary>Of <see cref="Paired"/>, the cells whose two speed-ups agree within their combined 95% intervals.</summary>
+    public int Agreeing { get; init; }
+
     public static SpeedupCoverage Of(IReadOnlyList<SpeedupComparison> speedups)
     {
         var comparable = speedups.Where(s => !s.MachineStateChanged).ToList();
         var checks = comparable.SelectMany(s => new[] { s.NewInsideBase, s.BaseInsideNew }).Where(b => b is not null).ToList();
-        return new SpeedupCoverage(checks.Count, checks.Count(b => b == true), speedups.Count - comparable.Count);
+        var agreement = comparable.Select(s => s.Agree).Where(b => b is not null).ToList();
+        return new SpeedupCoverage(checks.Count, checks.Count(b => b == true), speedups.Count - comparable.Count)
+        {
+            Paired = agreement.Count,
+            Agreeing = agreement.Count(b => b == true),
+        };
     }
 }

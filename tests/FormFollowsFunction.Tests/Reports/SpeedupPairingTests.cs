@@ -174,12 +174,14 @@ public sealed class SpeedupPairingTests
     [Fact]
     public void Compare_counts_each_runs_speedup_inside_the_other_runs_interval_and_leaves_out_another_machine_state()
     {
-        // Base: 2.0x with pairs 2.0, 2.1, 1.9; new: 2.05x (inside) for m1, 3.0x (outside) for m2; m3 ran in another machine state.
-        LoadedRun RunOf(string id, double m1, double m2, double m3Core)
+        // Base: 2.0x with pairs 2.0, 2.1, 1.9 (95% half-width 4.30 · 0.050 / √3 = 0.124 in log units); new: 2.05x
+        // (inside) for m1, 3.0x (outside) for m2, 2.3x for m4 (ln 1.15 = 0.140: outside either interval, inside their
+        // combined half-width √2 · 0.124 = 0.176); m3 ran in another machine state.
+        LoadedRun RunOf(string id, double m1, double m2, double m3Core, double m4)
         {
             var rows = new List<ResultRow>();
             var launches = new List<LaunchRow>();
-            foreach (var (model, speedup, core) in new[] { ("m1-d2-w1.0", m1, 105.0), ("m2-d2-w1.0", m2, 105.0), ("m3-d2-w1.0", 2.0, m3Core) })
+            foreach (var (model, speedup, core) in new[] { ("m1-d2-w1.0", m1, 105.0), ("m2-d2-w1.0", m2, 105.0), ("m3-d2-w1.0", 2.0, m3Core), ("m4-d2-w1.0", m4, 105.0) })
             {
                 var (baseline, baselineLaunches) = Cell(model, "torch-cpu", [10, 10.5, 9.5]);
                 var (backend, backendLaunches) = Cell(model, "ort-cpu", [10 / speedup, 10 / speedup, 10 / speedup]);
@@ -190,20 +192,22 @@ public sealed class SpeedupPairingTests
             }
             return Run(id, rows, launches: launches);
         }
-        var baseRun = RunOf("base", 2.0, 2.0, 105);
-        var newRun = RunOf("new", 2.05, 3.0, 420);
+        var baseRun = RunOf("base", 2.0, 2.0, 105, 2.0);
+        var newRun = RunOf("new", 2.05, 3.0, 420, 2.3);
 
         var speedups = SpeedupComparison.Of(baseRun, newRun);
 
-        Assert.Equal(["m1-d2-w1.0", "m2-d2-w1.0", "m3-d2-w1.0"], speedups.Select(s => s.Key.Model));
-        Assert.Equal((true, true), (speedups[0].NewInsideBase, speedups[0].BaseInsideNew));
-        Assert.Equal(false, speedups[1].NewInsideBase);
+        Assert.Equal(["m1-d2-w1.0", "m2-d2-w1.0", "m3-d2-w1.0", "m4-d2-w1.0"], speedups.Select(s => s.Key.Model));
+        Assert.Equal((true, true, true), (speedups[0].NewInsideBase, speedups[0].BaseInsideNew, speedups[0].Agree));
+        Assert.Equal((false, false), (speedups[1].NewInsideBase, speedups[1].Agree));
         Assert.Equal(1.5, speedups[1].Ratio, 9);
         Assert.True(speedups[2].MachineStateChanged);
+        Assert.Equal((false, false, true), (speedups[3].NewInsideBase, speedups[3].BaseInsideNew, speedups[3].Agree));
         var coverage = SpeedupCoverage.Of(speedups);
         Assert.Equal(1, coverage.MachineStateChanged);
-        Assert.Equal(4, coverage.Compared);
+        Assert.Equal(6, coverage.Compared);
         Assert.Equal(2, coverage.Inside);
+        Assert.Equal((3, 2), (coverage.Paired, coverage.Agreeing));
     }
 
     [Fact]
