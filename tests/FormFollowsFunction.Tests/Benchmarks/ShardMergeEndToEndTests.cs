@@ -74,8 +74,9 @@ public sealed class ShardMergeEndToEndTests(TinyShards shards) : IClassFixture<T
         var report = FffProgram.Run("report", merged, "--out", _folder.Combine("report"), "--formats", "svg");
         Assert.True(report.ExitCode == 0, report.Error);
         Assert.True(File.Exists(_folder.Combine("report", "report.md")));
-        var compare = FffProgram.Run("compare", merged, merged);
+        var compare = FffProgram.Run("compare", merged, merged, "--out", _folder.Combine("compare"));
         Assert.True(compare.ExitCode == 0, compare.Error + compare.Output);
+        Assert.True(File.Exists(_folder.Combine("compare", "compare.md")));
     }
 
     [Fact]
