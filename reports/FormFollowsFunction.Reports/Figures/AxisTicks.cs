@@ -14,7 +14,8 @@ internal static class AxisTicks
     /// <summary>
     /// Sets a log10 axis over [min, max] (real values, both positive): limits padded by a twentieth
     /// of the span, labels at powers of ten, or at 1-2-5 steps where fewer than three powers of ten
-    /// fall inside (a plot needs three labels to be read).
+    /// fall inside, or at every digit where even those give fewer than three (a plot needs three
+    /// labels to be read).
     /// </summary>
     public static void Logarithmic(IAxis axis, double min, double max, Func<double, string> label)
     {
@@ -23,8 +24,10 @@ internal static class AxisTicks
         double pad = (hi - lo) * 0.05;
         lo -= pad; hi += pad;
         var ticks = new NumericManual();
-        int powersInside = (int)Math.Floor(hi) - (int)Math.Ceiling(lo) + 1;
-        double[] steps = powersInside < 3 ? [1, 2, 5] : [1];
+        int Inside(int[] digits) =>
+            Enumerable.Range((int)Math.Floor(lo), (int)Math.Ceiling(hi) - (int)Math.Floor(lo) + 1)
+                .SelectMany(decade => digits.Select(m => Math.Log10(m) + decade)).Count(position => position >= lo && position <= hi);
+        int[] steps = new[] { new[] { 1 }, [1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9] }.FirstOrDefault(d => Inside(d) >= 3) ?? [1, 2, 3, 4, 5, 6, 7, 8, 9];
         for (int decade = (int)Math.Floor(lo); decade <= (int)Math.Ceiling(hi); decade++)
         {
             double power = Math.Pow(10, decade);
