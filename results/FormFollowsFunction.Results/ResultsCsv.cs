@@ -45,6 +45,23 @@ public static class RunCsv
         return text.ToString();
     }
 
+    /// <summary>A whole file of <typeparamref name="T"/> rows (header, then one line per row), as appending them one by one would write it.</summary>
+    public static string Text<T>(IEnumerable<T> rows)
+    {
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        using var csv = new CsvWriter(text, Configuration());
+        ApplyConventions(csv.Context);
+        csv.WriteHeader<T>();
+        csv.NextRecord();
+        foreach (var row in rows)
+        {
+            csv.WriteRecord(row);
+            csv.NextRecord();
+        }
+        csv.Flush();
+        return text.ToString();
+    }
+
     /// <summary>One row as a complete CSV line (with its newline), so that it can be appended in one write.</summary>
     public static string FormatRow<T>(T row)
     {

@@ -97,8 +97,8 @@ public static class RunMerger
             if (Directory.Exists(stage)) Directory.Delete(stage, recursive: true);
             Directory.CreateDirectory(stage);
             var staged = new RunFolder(stage);
-            File.WriteAllText(staged.ResultsFile, Csv(rows));
-            File.WriteAllText(staged.LaunchesFile, Csv(launches));
+            File.WriteAllText(staged.ResultsFile, RunCsv.Text(rows));
+            File.WriteAllText(staged.LaunchesFile, RunCsv.Text(launches));
             foreach (var name in CopiedFolders)
                 foreach (var shard in ordered)
                     CopyFolder(Path.Combine(shard.Folder.Path, name), Path.Combine(stage, name), name);
@@ -193,13 +193,6 @@ public static class RunMerger
 
     private static List<string> ConfigurationDifferences(JsonObject a, JsonObject b) =>
         a.Select(p => p.Key).Union(b.Select(p => p.Key)).Where(key => !JsonNode.DeepEquals(a[key], b[key])).ToList();
-
-    private static string Csv<T>(IEnumerable<T> rows)
-    {
-        var text = new StringBuilder(RunCsv.HeaderLine<T>());
-        foreach (var row in rows) text.Append(RunCsv.FormatRow(row));
-        return text.ToString();
-    }
 
     private static void CopyFolder(string source, string destination, string relative)
     {

@@ -136,7 +136,7 @@ public sealed record SyntheticRun
         });
 
         var launchRows = new List<LaunchRow>();
-        using var writer = new ResultsCsvWriter(folder.ResultsFile);
+        var resultRows = new List<ResultRow>();
         var time = created;
         foreach (int batch in Batches)
         foreach (var (model, pattern, depth, width, macs, parameters, activations) in Models())
@@ -160,7 +160,7 @@ public sealed record SyntheticRun
                 row.Error = failure.Error;
                 row.CountersStatus = "not measured";
                 for (int round = 1; round <= Launches; round++) launchRows.Add(LaunchOf(row, round, time));
-                writer.Append(row);
+                resultRows.Add(row);
                 continue;
             }
 
@@ -205,14 +205,12 @@ public sealed record SyntheticRun
             FillCacheRatios(row);
             if (Launches > 0) EstimateFromLaunches(row, trueMs, random, launchRows, time);
             if (Roofline) FillRoofline(row);
-            writer.Append(row);
+            resultRows.Add(row);
         }
-        if (Launches > 0)
-        {
-            // Round by round, as a sweep writes them: round r measures every cell before round r + 1.
-            using var launches = new AppendOnlyCsv<LaunchRow>(folder.LaunchesFile);
-            foreach (var launch in launchRows.OrderBy(l => l.Round)) launches.Append(launch);
-        }
+        // The files a sweep appends row by row, written whole: the same text, without a flush to disk per row.
+        File.WriteAllText(folder.ResultsFile, RunCsv.Text(resultRows));
+        // Launches round by round, as a sweep writes them: round r measures every cell before round r + 1.
+        if (Launches > 0) File.WriteAllText(folder.LaunchesFile, RunCsv.Text(launchRows.OrderBy(l => l.Round)));
         return folder;
     }
 

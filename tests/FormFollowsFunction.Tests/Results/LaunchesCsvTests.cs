@@ -33,4 +33,26 @@ public sealed class LaunchesCsvTests
         Assert.Equal(27.123456789, read.Measurement.MedianMs);
         Assert.Null(read.Measurement.Launches);
     }
+
+    [Fact]
+    public void A_file_written_whole_is_byte_for_byte_the_file_appended_row_by_row()
+    {
+        using var folder = new TemporaryFolder();
+        var rows = Enumerable.Range(1, 3).Select(round => new LaunchRow
+        {
+            Round = round, Launch = round, WorkerPid = 100 + round, SetupMs = 800 + round / 3.0,
+            Measurement = new ResultRow
+            {
+                Model = "darts-d8-w0.5", Backend = "ort-cpu", Threads = 2, Batch = 1, Resolution = 224, Status = "ok",
+                MedianMs = 1.0 / round, Error = round == 2 ? "a \"quoted\", comma" : "", CoreLatencyNs = round == 3 ? null : 105.25,
+                TimestampUtc = new DateTime(2026, 12, 4, 8, 0, round, DateTimeKind.Utc),
+            },
+        }).ToList();
+        string appended = Path.Combine(folder.Path, "appended.csv");
+        using (var csv = new AppendOnlyCsv<LaunchRow>(appended))
+            foreach (var row in rows) csv.Append(row);
+
+        Assert.Equal(File.ReadAllText(appended), RunCsv.Text(rows));
+        Assert.Equal(RunCsv.HeaderLine<LaunchRow>(), RunCsv.Text(Array.Empty<LaunchRow>()));
+    }
 }
