@@ -1,4 +1,5 @@
 using System.Globalization;
+using static System.FormattableString;
 using FormFollowsFunction.Reports.Input;
 using FormFollowsFunction.Reports.Statistics;
 using FormFollowsFunction.Results;
@@ -14,7 +15,26 @@ namespace FormFollowsFunction.Reports.Figures;
 internal static partial class ReportFigures
 {
     /// <summary>What the error bars of these speed-ups are (paired launches or the rows' confidence bounds), for the caption.</summary>
-    private static string SpeedupIntervalNote(IEnumerable<Speedup> speedups) => SpeedupIntervals.ErrorBarNote(speedups);
+    /// <summary>The error bars' caption, and how many bars the frame cuts (<see cref="FitSpeedups"/>).</summary>
+    private static string SpeedupIntervalNote(IReadOnlyCollection<Speedup> speedups)
+    {
+        double top = SpeedupAxisTop(speedups);
+        int cut = speedups.Count(s => s.Interval is { } ci && ci.High > top);
+        return SpeedupIntervals.ErrorBarNote(speedups) + (cut == 0 ? "" : Invariant(
+            $" {cut} error bar(s) run past the top of the frame, which stops at {SpeedupAxisHeadroom:0.#}x the largest speed-up (their intervals rest on few pairs; every bound is in tables/speedups.csv)."));
+    }
+
+    /// <summary>How far above the largest speed-up the frame reaches for error bars: an interval from two pairs of launches (t = 12.7) can span two decades and would flatten every other point.</summary>
+    private const double SpeedupAxisHeadroom = 1.5;
+
+    private static double SpeedupAxisTop(IReadOnlyCollection<Speedup> speedups) => SpeedupAxisHeadroom * speedups.Max(s => s.Value);
+
+    /// <summary>A y axis from 0 over the speed-ups, 1 and their intervals, the intervals cut at <see cref="SpeedupAxisHeadroom"/> times the largest speed-up.</summary>
+    private static void FitSpeedups(Plot plot, IReadOnlyCollection<Speedup> speedups)
+    {
+        double top = SpeedupAxisTop(speedups);
+        FitY(plot, speedups.SelectMany(SpeedupExtent).Select(v => Math.Min(v, top)).Append(1.0), fromZero: true);
+    }
 
     /// <summary>One plotted point, in plot coordinates (already log-transformed where the axis is logarithmic).</summary>
     private readonly record struct Point(double X, double Y, double? Low = null, double? High = null);
@@ -76,7 +96,7 @@ internal static partial class ReportFigures
         Axes = (plot, f) =>
         {
             AxisTicks.Depths(plot.Axes.Bottom, f.Cells.Select(s => s.Depth!.Value));
-            FitY(plot, f.Cells.SelectMany(SpeedupExtent).Append(1.0), fromZero: true);
+            FitSpeedups(plot, f.Cells);
         },
         Heading = f => $"{f.Key.Backend} speed-up over {f.Data.BaselineBackend} vs depth, width {FormatWidth(f.Key.Width)} ({f.Setting})",
         Caption = f => $"Speed-up = {f.Data.BaselineBackend} median latency / {f.Key.Backend} median latency for the same network, {f.Setting}; one line per pattern; points dodged sideways for legibility. {SpeedupIntervalNote(f.Cells)}",
@@ -113,7 +133,7 @@ internal static partial class ReportFigures
         Axes = (plot, f) =>
         {
             AxisTicks.AtValues(plot.Axes.Bottom, f.Cells.Select(s => s.Width!.Value), "0.0##");
-            FitY(plot, f.Cells.SelectMany(SpeedupExtent).Append(1.0), fromZero: true);
+            FitSpeedups(plot, f.Cells);
         },
         Heading = f => $"{f.Key.Backend} speed-up over {f.Data.BaselineBackend} vs width, {f.Key.Pattern} ({f.Setting})",
         Caption = f => $"Speed-up = {f.Data.BaselineBackend} median latency / {f.Key.Backend} median latency, pattern {f.Key.Pattern}, {f.Setting}; one line per depth. {SpeedupIntervalNote(f.Cells)}",
@@ -169,7 +189,7 @@ internal static partial class ReportFigures
         Axes = (plot, f) =>
         {
             AxisTicks.Logarithmic(plot.Axes.Bottom, f.Cells.Min(s => s.Accelerated.Macs!.Value), f.Cells.Max(s => s.Accelerated.Macs!.Value), AxisTicks.SiCount);
-            FitY(plot, f.Cells.SelectMany(SpeedupExtent).Append(1.0), fromZero: true);
+            FitSpeedups(plot, f.Cells);
         },
         Heading = f => $"{f.Key} speed-up over {f.Data.BaselineBackend} vs MACs ({f.Setting})",
         Caption = f => $"Speed-up against the network's analytic MAC count, one marker per cell, {f.Setting}. {SpeedupIntervalNote(f.Cells)}",
@@ -197,7 +217,7 @@ internal static partial class ReportFigures
         {
             double min = f.Cells.Min(s => ratio(s.Accelerated)!.Value), max = f.Cells.Max(s => ratio(s.Accelerated)!.Value);
             AxisTicks.Logarithmic(plot.Axes.Bottom, Math.Min(min, 1.0), Math.Max(max, 1.0), AxisTicks.Plain);
-            FitY(plot, f.Cells.SelectMany(SpeedupExtent).Append(1.0), fromZero: true);
+            FitSpeedups(plot, f.Cells);
         },
         Heading = f => $"{f.Key} speed-up vs {what} working set relative to L3 ({f.Setting})",
         Caption = f => $"Speed-up against {column} ({what} bytes of the network / last-level cache size of the machine), {f.Setting}; the dotted line marks a working set equal to L3. {SpeedupIntervalNote(f.Cells)}",

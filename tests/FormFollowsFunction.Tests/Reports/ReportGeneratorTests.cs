@@ -170,6 +170,34 @@ public sealed class ReportGeneratorTests : IDisposable
         Assert.Contains("95% interval from 5 round-by-round pairs of launches (t on log ratios)", md);
         Assert.Contains("tables/speedups.csv", md);
         Assert.DoesNotContain("Bonferroni) for", md);
+        Assert.DoesNotContain("run past the top of the frame", md);
+    }
+
+    [Fact]
+    public void An_interval_far_wider_than_the_others_runs_past_the_frame_and_the_caption_says_so()
+    {
+        // One cell's three ort-cpu launches disagree tenfold: its speed-up interval (t(0.975, 2) = 4.30 on log
+        // ratios spread by about 1.15) reaches some 17 times its speed-up, beyond 1.5 times the largest one.
+        var run = Synthetic(new SyntheticRun
+        {
+            RunId = "wide", Seed = 62, Patterns = ["residual"], Backends = ["torch-cpu", "ort-cpu"], Launches = 3, LaunchNoise = 0.02,
+            LaunchMedians = (backend, model) => backend == "ort-cpu" && model == "residual-d2-w1.0" ? [1.0, 3.0, 0.3] : null,
+        });
+        string output = _temp.Combine("report");
+
+        ReportGenerator.Generate([run], output, new ReportOptions { Formats = FigureFormats.Svg });
+
+        var speedups = FormFollowsFunction.Reports.Statistics.SpeedupPairing.Pair([FormFollowsFunction.Reports.Input.LoadedRun.Load(run)]).Speedups;
+        var wide = speedups.Single(s => s.Accelerated.Model == "residual-d2-w1.0");
+        Assert.True(wide.Interval!.Value.High > 1.5 * speedups.Max(s => s.Value));
+        var lines = File.ReadAllLines(Path.Combine(output, "report.md"));
+        string CaptionUnder(string heading)
+        {
+            int at = Array.FindIndex(lines, l => l.StartsWith("### ", StringComparison.Ordinal) && l.Contains(heading));
+            return lines.Skip(at).First(l => l.StartsWith("*Speed-up", StringComparison.Ordinal));
+        }
+        Assert.Contains("1 error bar(s) run past the top of the frame, which stops at 1.5x the largest speed-up", CaptionUnder("vs depth, width 1.0"));
+        Assert.DoesNotContain("run past the top", CaptionUnder("vs depth, width 0.5"));
     }
 
     [Fact]
