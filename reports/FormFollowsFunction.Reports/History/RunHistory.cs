@@ -39,6 +39,25 @@ public sealed record HistoryRun(RunFolder Folder, RunManifest Manifest, IReadOnl
     /// <summary>The run's row of a cell (its last, when a resumed run re-measured it).</summary>
     public ResultRow? Row(CellKey key) => _byKey.Value.GetValueOrDefault(key);
 
+    /// <summary>
+    /// The run's launches (last row of each), read only for runs with multi-threaded cells that recorded
+    /// their machine state (<see cref="CoreLatencyStates"/>); empty otherwise.
+    /// </summary>
+    public IReadOnlyList<HistoryLaunch> Launches
+    {
+        get => _launches;
+        init
+        {
+            _launches = value;
+            _launchesByKey = value.GroupBy(l => l.Key).ToDictionary(g => g.Key, g => g.ToList());
+        }
+    }
+
+    public IReadOnlyList<HistoryLaunch> LaunchesOf(CellKey key) => _launchesByKey.GetValueOrDefault(key) ?? [];
+
+    private readonly IReadOnlyList<HistoryLaunch> _launches = [];
+    private readonly Dictionary<CellKey, List<HistoryLaunch>> _launchesByKey = [];
+
     private readonly Lazy<Dictionary<CellKey, ResultRow>> _byKey = new(() =>
     {
         var map = new Dictionary<CellKey, ResultRow>();
@@ -147,7 +166,12 @@ public static class RunHistory
         Parallel.For(0, folders.Count, i =>
         {
             var folder = folders[i];
-            loaded[i] = new HistoryRun(folder, folder.ReadManifest(), HistoryCsv.ReadResults(folder));
+            var rows = HistoryCsv.ReadResults(folder);
+            bool hasStates = rows.Any(r => r.IsOk && CoreLatencyStates.Matters(r.Threads) && r.CoreLatencyNs is > 0);
+            loaded[i] = new HistoryRun(folder, folder.ReadManifest(), rows)
+            {
+                Launches = hasStates && File.Exists(folder.LaunchesFile) ? HistoryCsv.ReadLaunches(folder) : [],
+            };
         });
         var warnings = new List<string>();
         var machines = GroupMachines(loaded, options, warnings);
@@ -165,14 +189,26 @@ public static class RunHistory
             {
                 var last = new Dictionary<CellKey, ResultRow>();
                 foreach (var row in run.Rows) last[row.Key] = row;
+                void Add(CellKey cellKey, double? state, double medianMs, double? cv, int launches)
+                {
+                    var key = (cellKey, state);
+                    if (!byKey.TryGetValue(key, out var s)) byKey[key] = s = ([], [], []);
+                    s.Runs.Add(run);
+                    s.Medians.Add(medianMs);
+                    if (cv is > 0) s.Cvs.Add(cv.Value / Math.Sqrt(Math.Max(1, launches)));
+                }
                 foreach (var (cellKey, row) in last)
                 {
                     if (!row.IsOk || row.MedianMs is not > 0) continue;
-                    var key = (cellKey, CoreLatencyStates.Matters(cellKey.Threads) && row.CoreLatencyNs is { } ns ? stateOf.GetValueOrDefault(ns) : (double?)null);
-                    if (!byKey.TryGetValue(key, out var s)) byKey[key] = s = ([], [], []);
-                    s.Runs.Add(run);
-                    s.Medians.Add(row.MedianMs.Value);
-                    if (row.LaunchCv is > 0) s.Cvs.Add(row.LaunchCv.Value / Math.Sqrt(Math.Max(1, row.Launches ?? 1)));
+                    if (!CoreLatencyStates.Matters(cellKey.Threads) || row.CoreLatencyNs is not { } ns)
+                    {
+                        Add(cellKey, null, row.MedianMs.Value, row.LaunchCv, row.Launches ?? 1);
+                        continue;
+                    }
+                    // A run whose launches of the cell ran in two states adds a point to each state's series.
+                    var points = StatePoints(run.LaunchesOf(cellKey), stateOf);
+                    if (points.Count == 0) Add(cellKey, stateOf.GetValueOrDefault(ns), row.MedianMs.Value, row.LaunchCv, row.Launches ?? 1);
+                    foreach (var (state, estimate) in points) Add(cellKey, state, estimate.Median, estimate.Cv, estimate.Count);
                 }
             }
             foreach (var (key, s) in byKey.OrderBy(k => k.Key.Cell.Backend, StringComparer.Ordinal).ThenBy(k => k.Key.Cell.Model, StringComparer.Ordinal)
@@ -210,13 +246,37 @@ public static class RunHistory
     }
 
     /// <summary>
-    /// Each core-to-core round trip of the machine's multi-threaded rows, mapped to its machine state
-    /// (<see cref="CoreLatencyStates"/>), over all the machine's runs at once, so that one state has one name.
+    /// The point each machine state adds to a multi-threaded cell's series in one run: the estimate
+    /// (<see cref="LaunchEstimate"/>) over the run's ok launches of that state, disturbed ones set aside
+    /// (<see cref="DisturbedLaunches"/>), where at least <see cref="MinimumLaunchesPerState"/> are left.
+    /// Empty when the run has no launches with the machine state (its row then stands for its majority state).
+    /// </summary>
+    private static List<(double State, LaunchEstimate Estimate)> StatePoints(IReadOnlyList<HistoryLaunch> launches, Dictionary<double, double> stateOf)
+    {
+        var points = new List<(double, LaunchEstimate)>();
+        foreach (var group in launches.Where(l => l.IsOk && l.MedianMs is > 0 && l.CoreLatencyNs is > 0)
+                     .GroupBy(l => stateOf[l.CoreLatencyNs!.Value]).OrderBy(g => g.Key))
+        {
+            var kept = DisturbedLaunches.Without(group.ToList(), l => l.MedianMs!.Value);
+            if (kept.Count >= MinimumLaunchesPerState) points.Add((group.Key, LaunchEstimate.Of([.. kept.Select(l => l.MedianMs!.Value)])));
+        }
+        return points;
+    }
+
+    /// <summary>Launches of one state a run needs to add a point to that state's series (one process alone says little).</summary>
+    public const int MinimumLaunchesPerState = 2;
+
+    /// <summary>
+    /// Each core-to-core round trip of the machine's multi-threaded rows and launches, mapped to its machine
+    /// state (<see cref="CoreLatencyStates"/>), over all the machine's runs at once, so that one state has one name.
     /// </summary>
     private static Dictionary<double, double> MachineStates(MachineHistory machine)
     {
         var values = machine.Runs.SelectMany(r => r.Rows)
-            .Where(r => CoreLatencyStates.Matters(r.Threads) && r.CoreLatencyNs is > 0).Select(r => r.CoreLatencyNs!.Value).Distinct().ToList();
+            .Where(r => CoreLatencyStates.Matters(r.Threads) && r.CoreLatencyNs is > 0).Select(r => r.CoreLatencyNs!.Value)
+            .Concat(machine.Runs.SelectMany(r => r.Launches)
+                .Where(l => CoreLatencyStates.Matters(l.Key.Threads) && l.CoreLatencyNs is > 0).Select(l => l.CoreLatencyNs!.Value))
+            .Distinct().ToList();
         var states = CoreLatencyStates.Of([.. values.Select(v => (double?)v)]);
         return values.Select((v, i) => (v, states[i]!.Value)).ToDictionary(p => p.v, p => p.Item2);
     }

@@ -77,6 +77,37 @@ public sealed class HistoryTests : IDisposable
     }
 
     [Fact]
+    public void A_night_whose_launches_ran_in_two_machine_states_adds_a_point_to_each_states_series()
+    {
+        // Four launches a night. Nights 1 and 2: launches 1-2 near (105 ns), 3-4 far (420 ns, twice as slow);
+        // nights 3-6 near, nights 7-8 far; ort-cpu 25% slower from night 6. The far state's series is nights 1, 2 | 7, 8:
+        // a step of two nights on each side, first seen on night 7. The near series is 1-5 | 6: one night is no step yet.
+        // Quiet nights (±0.5%): two against two nights is little to go on, and this is about which points each series gets.
+        var runs = new SyntheticHistory
+        {
+            Runs = 8, Seed = 11, Launches = 4, RunNoise = 0.005, LaunchNoise = 0.005,
+            CoreLatencyOfLaunch = (run, launch) => run >= 7 || (run <= 2 && launch >= 3) ? 420 : 105,
+            StateFactor = core => core > 300 ? 2.0 : 1.0,
+            Factor = (run, backend, _) => backend == "ort-cpu" && run >= 6 ? 1.25 : 1.0,
+        }.Write(_temp.Combine("runs"));
+
+        var outcome = Analyse(runs);
+
+        var far = outcome.Cells.Where(c => c.MachineStateNs == 420).ToList();
+        Assert.All(far, c => Assert.Equal([1, 2, 7, 8], c.Runs.Select(r => r.Index + 1)));
+        Assert.All(outcome.Cells.Where(c => c.MachineStateNs == 105), c => Assert.Equal([1, 2, 3, 4, 5, 6], c.Runs.Select(r => r.Index + 1)));
+        Assert.Equal(3, outcome.Steps.Count);
+        Assert.All(outcome.Steps, s =>
+        {
+            Assert.Equal(("ort-cpu", 420.0, StepVerdict.Regression), (s.Cell.Key.Backend, s.Cell.MachineStateNs!.Value, s.Verdict));
+            Assert.Equal((SyntheticHistory.RunName(2), SyntheticHistory.RunName(7)), (s.LastGoodRun.Id, s.FirstRun.Id));
+            Assert.InRange(s.Ratio, 1.15, 1.35);
+            Assert.True(s.IsPresentInNewestRun);
+        });
+        Assert.True(outcome.HasCurrentRegression);
+    }
+
+    [Fact]
     public void A_multi_threaded_cell_has_a_series_per_machine_state_and_a_step_is_found_in_each()
     {
         // Five of twelve nights ran with the host's CPUs far apart (420 ns), which makes every cell twice as slow;

@@ -32,6 +32,15 @@ public sealed record SyntheticHistory
     /// <summary>The core-to-core round trip (ns) of every row of a 1-based run number, or null for none: the machine state of that night.</summary>
     public Func<int, double?> CoreLatencyOfRun { get; init; } = _ => null;
 
+    /// <summary>
+    /// The core-to-core round trip (ns) of a launch, by 1-based run and launch number, where the launches of a
+    /// night ran in different machine states; null leaves launches without the figure (the row has the night's).
+    /// </summary>
+    public Func<int, int, double?> CoreLatencyOfLaunch { get; init; } = (_, _) => null;
+
+    /// <summary>Latency factor of a launch by its core-to-core round trip: what a machine state does to the cells.</summary>
+    public Func<double?, double> StateFactor { get; init; } = _ => 1.0;
+
     /// <summary>onnxruntime version by 1-based run number.</summary>
     public Func<int, string> OnnxRuntimeVersion { get; init; } = _ => "1.31.1";
 
@@ -86,18 +95,24 @@ public sealed record SyntheticHistory
             var medians = new List<double>();
             for (int launch = 1; launch <= Launches; launch++)
             {
-                double median = nightMs * Math.Exp(LaunchNoise * Gaussian(random));
+                double? core = CoreLatencyOfLaunch(run, launch);
+                double median = nightMs * StateFactor(core) * Math.Exp(LaunchNoise * Gaussian(random));
                 medians.Add(median);
                 time = time.AddSeconds(5);
+                var measurement = Row(id, time, backend, model, ort, median, median * 0.99, median * 1.01);
+                measurement.CoreLatencyNs = core;
                 launches.Add(new LaunchRow
                 {
                     Round = launch, Launch = launch, WorkerPid = 1000 + launch, SetupMs = 300, StartupMs = 120, ProbeMs = 40, WorkerWallMs = 2400,
-                    Measurement = Row(id, time, backend, model, ort, median, median * 0.99, median * 1.01),
+                    Measurement = measurement,
                 });
             }
-            var estimate = LaunchEstimate.Of(medians);
+            // A row's state is its launches' majority state (a tie to the faster), and its estimate theirs, as a sweep makes it.
+            var cores = Enumerable.Range(1, Launches).Select(l => CoreLatencyOfLaunch(run, l)).ToList();
+            var chosen = cores.All(c => c is null) ? Enumerable.Range(0, Launches).ToList() : CoreLatencyStates.Majority(Enumerable.Range(0, Launches).ToList(), i => cores[i]).ToList();
+            var estimate = LaunchEstimate.Of([.. chosen.Select(i => medians[i])]);
             var row = Row(id, time, backend, model, ort, estimate.Median, estimate.Ci95Low, estimate.Ci95High);
-            row.CoreLatencyNs = CoreLatencyOfRun(run);
+            row.CoreLatencyNs = cores.All(c => c is null) ? CoreLatencyOfRun(run) : MathNet.Numerics.Statistics.Statistics.Median(chosen.Select(i => cores[i]!.Value));
             row.Launches = estimate.Count;
             row.LaunchCv = estimate.Cv;
             results.Add(row);
