@@ -81,7 +81,8 @@ public sealed record ConvolutionPlan(IReadOnlyDictionary<ConvolutionShape, Convo
 /// </summary>
 /// <remarks>
 /// A shape whose default kernel fails is tried with each of <see cref="ConvolutionVariants.Alternatives"/>;
-/// the fastest of those that pass (median of a few runs) is kept. Results are cached per process by shape,
+/// of those that pass, the first unless a later one is clearly faster (median of a few runs;
+/// <see cref="ConvolutionVariants.Preferred"/>) is kept. Results are cached per process by shape,
 /// variant and thread count.
 /// </remarks>
 public static class ConvolutionSelfCheck
@@ -138,7 +139,7 @@ public static class ConvolutionSelfCheck
                     if (check.Passed) correct.Add(variant);
                 }
                 if (correct.Count == 0) unresolved.Add(shape);
-                else variants[shape] = correct.Count == 1 ? correct[0] : correct.MinBy(v => MedianMilliseconds(shape, v));
+                else variants[shape] = correct.Count == 1 ? correct[0] : ConvolutionVariants.Preferred([.. correct.Select(v => (v, MedianMilliseconds(shape, v)))]);
             }
             return new ConvolutionPlan(variants, checks, unresolved);
         }

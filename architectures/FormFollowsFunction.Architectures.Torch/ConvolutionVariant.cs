@@ -24,8 +24,27 @@ public enum ConvolutionVariant
 
 public static class ConvolutionVariants
 {
-    /// <summary>Candidates for a failing shape, tried in this order; the fastest correct one is kept.</summary>
+    /// <summary>Candidates for a failing shape, tried in this order; of the correct ones, <see cref="Preferred"/> is kept.</summary>
     public static IReadOnlyList<ConvolutionVariant> Alternatives { get; } = [ConvolutionVariant.ChannelsLast, ConvolutionVariant.Native];
+
+    /// <summary>How much faster a later candidate must be to replace an earlier one (see <see cref="Preferred"/>).</summary>
+    public const double ClearlyFaster = 0.10;
+
+    /// <summary>
+    /// The variant kept among correct candidates, given in <see cref="Alternatives"/> order with their times:
+    /// the first, unless a later one is more than <see cref="ClearlyFaster"/> faster than the one kept so
+    /// far. Each run chooses afresh (a median of a few timings of one convolution), and two variants within
+    /// the noise of that timing would otherwise trade places from run to run, which <c>fff compare</c>
+    /// reports as a changed configuration; a clear winner is still taken.
+    /// </summary>
+    public static ConvolutionVariant Preferred(IReadOnlyList<(ConvolutionVariant Variant, double Milliseconds)> correct)
+    {
+        if (correct.Count == 0) throw new ArgumentException("no correct variant to choose from", nameof(correct));
+        var kept = correct[0];
+        foreach (var candidate in correct.Skip(1))
+            if (candidate.Milliseconds < kept.Milliseconds * (1 - ClearlyFaster)) kept = candidate;
+        return kept.Variant;
+    }
 
     /// <summary>The name in the <c>device</c> column and the manifest.</summary>
     public static string Name(this ConvolutionVariant variant) => variant switch

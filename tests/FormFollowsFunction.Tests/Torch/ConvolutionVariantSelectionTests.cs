@@ -19,6 +19,18 @@ public sealed class ConvolutionVariantSelectionTests
 {
     private const string Model = "catalog:dwbottleneck-d3-w0.5@32";
 
+    [Theory]
+    [InlineData(1.00, 0.95, ConvolutionVariant.ChannelsLast)] // 5% faster: within a few timings' noise, the first stays
+    [InlineData(1.00, 0.91, ConvolutionVariant.ChannelsLast)]
+    [InlineData(1.00, 0.89, ConvolutionVariant.Native)] // 11% faster: a clear winner is taken
+    [InlineData(1.00, 1.50, ConvolutionVariant.ChannelsLast)]
+    [InlineData(1.50, 1.00, ConvolutionVariant.Native)]
+    public void A_later_variant_replaces_the_first_only_when_clearly_faster(double channelsLastMs, double nativeMs, ConvolutionVariant kept)
+    {
+        Assert.Equal(kept, ConvolutionVariants.Preferred([(ConvolutionVariant.ChannelsLast, channelsLastMs), (ConvolutionVariant.Native, nativeMs)]));
+        Assert.Equal(ConvolutionVariant.Native, ConvolutionVariants.Preferred([(ConvolutionVariant.Native, nativeMs)]));
+    }
+
     [Fact]
     public void Every_distinct_convolution_shape_of_the_model_is_checked_once()
     {
