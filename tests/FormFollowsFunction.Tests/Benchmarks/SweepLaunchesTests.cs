@@ -40,13 +40,16 @@ public sealed class SweepLaunchesTests : IDisposable
         Assert.Equal(4, rows.Count);
         foreach (var row in rows)
         {
-            var own = launches.Where(l => l.Key == row.Key).Select(l => l.Measurement.MedianMs!.Value).Order().ToList();
+            // The row is estimated from the launches LaunchSelection keeps: all three, unless this busy machine
+            // (other tests run beside this one) slowed one far enough to be set aside, or moved the cores.
+            var own = LaunchSelection.Chosen([.. launches.Where(l => l.Key == row.Key).Select(l => l.Measurement)]);
             Assert.Equal("ok", row.Status);
-            Assert.Equal(3, row.Launches);
-            Assert.Equal(own[1], row.MedianMs);
+            Assert.InRange(own.Count, 2, 3);
+            Assert.Equal(own.Count, row.Launches);
+            Assert.Equal(MathNet.Numerics.Statistics.Statistics.Median(own.Select(l => l.MedianMs!.Value)), row.MedianMs!.Value, 12);
             Assert.NotNull(row.LaunchCv);
             Assert.True(row.Ci95LowMs <= row.MedianMs && row.MedianMs <= row.Ci95HighMs);
-            Assert.Equal(launches.Where(l => l.Key == row.Key).Sum(l => l.Measurement.Iterations), row.Iterations);
+            Assert.Equal(own.Sum(l => l.Iterations), row.Iterations);
         }
         Assert.Contains("each in 3 launches", result.Error);
     }
