@@ -1,4 +1,5 @@
 using System.Globalization;
+using static System.FormattableString;
 using System.Text.Json.Nodes;
 using FormFollowsFunction.Reports.Input;
 using FormFollowsFunction.Reports.Statistics;
@@ -70,6 +71,7 @@ public static class RunComparer
         var adjustedOf = tested.Select((p, i) => (p.Key, P: adjusted[i])).ToDictionary(x => x.Key, x => x.P);
         double detectionAlpha = options.Alpha / Math.Max(1, tested.Count);
         var cells = prepared.Select(p => Decide(p, adjustedOf, detectionAlpha, options)).ToList();
+        var backends = BackendVerdicts(cells, options);
 
         return new ComparisonOutcome(
             baseRun, newRun, options, cells,
@@ -78,8 +80,8 @@ public static class RunComparer
             baseRun.Manifest.Machine.DifferencesFrom(newRun.Manifest.Machine),
             ConfigurationDifferences(baseRun.Manifest.Configuration, newRun.Manifest.Configuration),
             VersionDifferences(baseRun.Manifest.Versions, newRun.Manifest.Versions),
-            BackendVerdicts(cells, options),
-            MethodWarnings(baseRun, newRun, cells))
+            backends,
+            [.. MethodWarnings(baseRun, newRun, cells), .. MachineWideWarnings(backends)])
         {
             Speedups = SpeedupComparison.Of(baseRun, newRun),
         };
@@ -265,6 +267,26 @@ public static class RunComparer
             result.Add(new BackendComparison(group.Key, logs.Count, gm, low, high, verdict));
         }
         return result;
+    }
+
+    /// <summary>
+    /// A warning when every backend moved the same way: a change that slows (or speeds up) every engine
+    /// alike is more likely the machine's than each engine's. Seen on the build VM: a run during which the
+    /// host slowed the VM came out 18-22% slower on the untouched baseline as well. The verdicts stand; the
+    /// speed-ups, which pair the backends within each run, say whether the engines changed relative to each other.
+    /// </summary>
+    private static List<string> MachineWideWarnings(IReadOnlyList<BackendComparison> backends)
+    {
+        if (backends.Count < 2) return [];
+        foreach (var (verdict, word) in new[] { (BackendVerdict.Regression, "slower"), (BackendVerdict.Improvement, "faster") })
+        {
+            if (!backends.All(b => b.Verdict == verdict)) continue;
+            string changes = string.Join(", ", backends.Select(b => Invariant($"{b.Backend} {b.ChangePercent:+0.0;-0.0}%")));
+            return [$"every backend's geometric mean is {word} ({changes}): a change that moves every engine alike is more likely the machine's "
+                + "(its load, clock or other tenants) than each engine's; run both again side by side, and read the speed-ups below, "
+                + "which pair the backends within each run"];
+        }
+        return [];
     }
 
     /// <summary>A warning when some cells could only be compared within one process each (no launches, or one per cell).</summary>

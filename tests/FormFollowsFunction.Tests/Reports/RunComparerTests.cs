@@ -265,6 +265,23 @@ public sealed class RunComparerTests : IDisposable
         Assert.True(ortBackend.Ci95Low > 1.05);
         Assert.Equal(BackendVerdict.Unchanged, outcome.Backends.Single(b => b.Backend == "torch-cpu").Verdict);
         Assert.True(outcome.HasRegression);
+        Assert.DoesNotContain(outcome.Warnings, w => w.StartsWith("every backend's geometric mean", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Every_backend_slower_together_is_still_a_regression_and_the_warning_points_at_the_machine()
+    {
+        // The machine, not an engine: every cell of both backends 20% slower.
+        var baseRun = Write(Launched with { RunId = "base", Seed = 113 });
+        var newRun = Write(Launched with { RunId = "new", Seed = 114, LatencyFactor = (_, _) => 1.2 });
+
+        var outcome = RunComparer.Compare(baseRun, newRun, new ComparisonOptions());
+
+        Assert.All(outcome.Backends, b => Assert.Equal(BackendVerdict.Regression, b.Verdict));
+        Assert.True(outcome.HasRegression);
+        string warning = Assert.Single(outcome.Warnings, w => w.StartsWith("every backend's geometric mean is slower (", StringComparison.Ordinal));
+        foreach (var b in outcome.Backends) Assert.Contains(FormattableString.Invariant($"{b.Backend} {b.ChangePercent:+0.0;-0.0}%"), warning);
+        Assert.Contains("more likely the machine's", warning);
     }
 
     [Fact]
