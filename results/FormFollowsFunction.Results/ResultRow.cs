@@ -115,5 +115,5 @@ public sealed class ResultRow
 /// <summary>Identifies a measurement cell: what was measured, independent of when and how it went.</summary>
 public readonly record struct CellKey(string Model, string Backend, int Threads, int Batch, int Resolution)
 {
-    public override string ToString() => $"{Model} on {Backend} ({Threads} thread{(Threads == 1 ? "" : "s")}, batch {Batch}, {Resolution}px)";
+    public override string ToString() => $"{Model} on {Backend} ({Counted.Of(Threads, "thread")}, batch {Batch}, {Resolution}px)";
 }

@@ -34,16 +34,7 @@ public static class RunCsv
     }
 
     /// <summary>The header line of a file of <typeparamref name="T"/> rows, as written at the top of a new file.</summary>
-    public static string HeaderLine<T>()
-    {
-        using var text = new StringWriter(CultureInfo.InvariantCulture);
-        using var csv = new CsvWriter(text, Configuration());
-        ApplyConventions(csv.Context);
-        csv.WriteHeader<T>();
-        csv.NextRecord();
-        csv.Flush();
-        return text.ToString();
-    }
+    public static string HeaderLine<T>() => Text<T>([]);
 
     /// <summary>A whole file of <typeparamref name="T"/> rows (header, then one line per row), as appending them one by one would write it.</summary>
     public static string Text<T>(IEnumerable<T> rows)

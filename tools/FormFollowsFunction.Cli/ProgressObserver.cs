@@ -35,7 +35,7 @@ internal sealed class ProgressObserver(IAnsiConsole console, int launchesToRun) 
     public void PreparingModel(ModelGroup group) => Describe($"exporting {group.Name}");
 
     public void LaunchStarting(SweepLaunch launch) =>
-        Describe($"[{_done + 1}/{launchesToRun}] {launch.Cell.Model.Id} on {launch.Cell.Backend.Name}, {launch.Cell.Threads} thread{(launch.Cell.Threads == 1 ? "" : "s")}{RoundOf(launch)}");
+        Describe($"[{_done + 1}/{launchesToRun}] {launch.Cell.Model.Id} on {launch.Cell.Backend.Name}, {Counted.Of(launch.Cell.Threads, "thread")}{RoundOf(launch)}");
 
     public void LaunchFinished(SweepLaunch launch, ResultRow row)
     {

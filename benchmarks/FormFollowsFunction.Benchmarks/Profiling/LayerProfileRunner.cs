@@ -49,7 +49,7 @@ public sealed class LayerProfileRunner(WorkerLauncher launcher, string layersFil
         {
             if (cancellation.IsCancellationRequested) break;
             if (done.Contains(cell.Key)) continue;
-            progress(Invariant($"[{index}/{cells.Count}] profiling {cell.Model} on {cell.Backend.Name} ({cell.Threads} thread{(cell.Threads == 1 ? "" : "s")}, batch {cell.Batch}, {cell.Resolution} px)..."));
+            progress(Invariant($"[{index}/{cells.Count}] profiling {cell.Model} on {cell.Backend.Name} ({Counted.Of(cell.Threads, "thread")}, batch {cell.Batch}, {cell.Resolution} px)..."));
             var outcome = Profile(client, cell, Path.Combine(folder, "profiles"), cancellation);
             foreach (var row in outcome.Rows) csv.Append(row);
             outcomes.Add(outcome);

@@ -27,7 +27,7 @@ internal static class ReportDocument
     {
         var md = new StringBuilder();
         md.Append("# FormFollowsFunction report\n\n");
-        md.Append(Invariant($"Generated {generatedUtc:yyyy-MM-dd HH:mm:ss} UTC from {data.Runs.Count} run{(data.Runs.Count == 1 ? "" : "s")}; "))
+        md.Append(Invariant($"Generated {generatedUtc:yyyy-MM-dd HH:mm:ss} UTC from {Counted.Of(data.Runs.Count, "run")}; "))
           .Append($"speed-ups are over **{Escape(data.BaselineBackend)}**.\n\n");
 
         md.Append("## Runs\n\n");

@@ -14,7 +14,7 @@ public readonly record struct MeasurementSetting(int Threads, int Batch, int Res
 
     /// <summary>For titles and captions: "4 threads, batch 1, 224×224 px".</summary>
     public override string ToString() =>
-        $"{Threads} thread{(Threads == 1 ? "" : "s")}, batch {Batch}, {Resolution}×{Resolution} px";
+        $"{Counted.Of(Threads, "thread")}, batch {Batch}, {Resolution}×{Resolution} px";
 
     /// <summary>For file names: "t4_b1_r224".</summary>
     public string Slug => $"t{Threads}_b{Batch}_r{Resolution}";

@@ -258,7 +258,7 @@ internal sealed class RunCommand : Command<RunCommand.Settings>
 
         var rows = session.Folder.ReadResults();
         string byStatus = string.Join(", ", rows.GroupBy(r => r.Status).OrderByDescending(g => g.Count()).Select(g => $"{g.Count()} {g.Key}"));
-        ConsoleOutput.Standard.MarkupLine($"Results: [bold]{Markup.Escape(session.Folder.ResultsFile)}[/] ({rows.Count} row{(rows.Count == 1 ? "" : "s")}: {Markup.Escape(byStatus)})");
+        ConsoleOutput.Standard.MarkupLine($"Results: [bold]{Markup.Escape(session.Folder.ResultsFile)}[/] ({Counted.Of(rows.Count, "row")}: {Markup.Escape(byStatus)})");
         var launches = session.Folder.ReadLaunches();
         foreach (var cost in LaunchCost.Of(launches))
             log.MarkupLine(Markup.Escape(FormattableString.Invariant(
@@ -338,12 +338,11 @@ internal sealed class RunCommand : Command<RunCommand.Settings>
         int total = session.Plan.CellCount;
         if (session.Manifest.Shard is { } part)
             log.MarkupLine($"  shard {part.Index}/{part.Count}: {session.Plan.Groups.Count} of the sweep's {part.Plan.Count} model groups ({part.PlanCells} cells as configured, plan {part.PlanSha256[..12]})");
-        static string Count(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
         // The planned cells' own sizes: a user's ONNX file keeps its input shape whatever the configuration says.
         var resolutions = session.Plan.Groups.Select(g => g.Resolution).Distinct().Order();
         var batches = session.Plan.Groups.Select(g => g.Batch).Distinct().Order();
         log.MarkupLine(
-            $"  {Count(total, "cell")} ({Count(session.Plan.Groups.Select(g => g.Model.Id).Distinct().Count(), "model")} x {Count(session.Measured.Count(b => b.Available), "backend")} x threads {string.Join(",", configuration.Threads)}" +
+            $"  {Counted.Of(total, "cell")} ({Counted.Of(session.Plan.Groups.Select(g => g.Model.Id).Distinct().Count(), "model")} x {Counted.Of(session.Measured.Count(b => b.Available), "backend")} x threads {string.Join(",", configuration.Threads)}" +
             $" x batch {string.Join(",", batches)} x {string.Join(",", resolutions)} px)" +
             (configuration.Launches > 1 ? $", each in {configuration.Launches} launches (worker processes) spread over {configuration.Launches} rounds" : "") +
             (total > session.CellsToRun ? $", {total - session.CellsToRun} already done" : "") +
