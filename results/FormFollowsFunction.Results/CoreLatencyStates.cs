@@ -21,6 +21,25 @@ public static class CoreLatencyStates
         aNs is not > 0 || bNs is not > 0 || Math.Max(aNs.Value, bNs.Value) <= SameStateRatio * Math.Min(aNs.Value, bNs.Value);
 
     /// <summary>
+    /// Whether the machine state changed while a launch ran: its round trip measured before the engine
+    /// loaded and again after the worker exited belong to different states. Such a launch's median mixes two
+    /// machines (on the build VM one launch probed 352 ns, then ran as fast as the 105 ns state), so it is set
+    /// aside (<see cref="WithoutChanges"/>). False when either figure is unknown.
+    /// </summary>
+    public static bool ChangedDuring(double? beforeNs, double? afterNs) =>
+        beforeNs is > 0 && afterNs is > 0 && !Same(beforeNs, afterNs);
+
+    /// <summary>
+    /// The items (launches of one multi-threaded cell) during which the machine state did not change
+    /// (<see cref="ChangedDuring"/>), in their order; all of them when every one changed, so that a cell keeps an estimate.
+    /// </summary>
+    public static IReadOnlyList<T> WithoutChanges<T>(IReadOnlyList<T> items, Func<T, double?> beforeNs, Func<T, double?> afterNs)
+    {
+        var steady = items.Where(i => !ChangedDuring(beforeNs(i), afterNs(i))).ToList();
+        return steady.Count > 0 && steady.Count < items.Count ? steady : items;
+    }
+
+    /// <summary>
     /// Groups round trips into states: sorted, a new state wherever one value is more than
     /// <see cref="SameStateRatio"/> times the one before it. Returns each input's state as the median round
     /// trip of its group, in input order (null stays null: a launch without the figure has no known state).

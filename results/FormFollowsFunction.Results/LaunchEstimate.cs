@@ -44,11 +44,27 @@ public sealed record LaunchEstimate(int Count, double Median, double? Cv, double
     /// whose logs are <paramref name="logs"/>: exp(log estimate ± t(0.975, K − 1) · s / √K). Also used
     /// for a speed-up from round-by-round pairs of launches (the logs of the paired ratios).
     /// </summary>
-    public static (double Low, double High, double LogStandardDeviation) LogInterval(double estimate, IReadOnlyList<double> logs)
+    public static (double Low, double High, double LogStandardDeviation) LogInterval(double estimate, IReadOnlyList<double> logs) =>
+        LogInterval(estimate, logs, 1.0 / logs.Count);
+
+    /// <summary>
+    /// A 95% prediction interval for the estimate that a repeat of the same measurement, with as many values
+    /// (an identical run), would give: exp(log estimate ± t(0.975, K − 1) · s · √(1/K + 1/K)). Where
+    /// <see cref="LogInterval(double, IReadOnlyList{double})"/> says where the quantity lies, this says where another
+    /// run's figure would land, if runs differed only by the variation the K values show; it is √2 wider.
+    /// </summary>
+    public static (double Low, double High) LogRepeatInterval(double estimate, IReadOnlyList<double> logs)
+    {
+        var (low, high, _) = LogInterval(estimate, logs, 2.0 / logs.Count);
+        return (low, high);
+    }
+
+    /// <summary>exp(log estimate ± t(0.975, K − 1) · s · √<paramref name="varianceFactor"/>), s the standard deviation of the K logs.</summary>
+    private static (double Low, double High, double LogStandardDeviation) LogInterval(double estimate, IReadOnlyList<double> logs, double varianceFactor)
     {
         if (logs.Count < 2) throw new ArgumentException("an interval needs at least two values", nameof(logs));
         double s = logs.StandardDeviation();
-        double half = StudentT.InvCDF(0, 1, logs.Count - 1, 0.975) * s / Math.Sqrt(logs.Count);
+        double half = StudentT.InvCDF(0, 1, logs.Count - 1, 0.975) * s * Math.Sqrt(varianceFactor);
         double centre = Math.Log(estimate);
         return (Math.Exp(centre - half), Math.Exp(centre + half), s);
     }

@@ -84,6 +84,14 @@ public sealed class ResultRow
     /// </summary>
     [Name("core_latency_ns")] public double? CoreLatencyNs { get; set; }
 
+    /// <summary>
+    /// The same round trip measured again by the sweep right after the launch's worker exited, in nanoseconds; a
+    /// cell's row: the median over its launches. Where it belongs to another machine state than
+    /// <see cref="CoreLatencyNs"/>, the host moved the CPUs while the launch ran (<see cref="CoreLatencyStates.ChangedDuring"/>).
+    /// Empty in runs from before it was measured.
+    /// </summary>
+    [Name("core_latency_after_ns")] public double? CoreLatencyAfterNs { get; set; }
+
     // Working sets relative to the last-level cache (from the counts and the machine's L3 size).
     [Name("l3_bytes")] public long? L3Bytes { get; set; }
     [Name("weight_l3_ratio")] public double? WeightL3Ratio { get; set; }

@@ -82,6 +82,7 @@ public sealed class ResultRowAssembler(SweepContext context, SweepConfiguration 
         row.FirstMs = MedianOf(launches.Select(l => l.FirstMs));
         row.ParityRelErr = launches.Max(l => l.ParityRelErr);
         row.CoreLatencyNs = MedianOf((timed.Count > 0 ? timed : launches).Select(l => l.CoreLatencyNs));
+        row.CoreLatencyAfterNs = MedianOf((timed.Count > 0 ? timed : launches).Select(l => l.CoreLatencyAfterNs));
         if (timed.Count == 0)
         {
             SetRoofline(row);

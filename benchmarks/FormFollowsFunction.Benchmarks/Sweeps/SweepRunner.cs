@@ -5,6 +5,7 @@ using FormFollowsFunction.Architectures.Torch;
 using FormFollowsFunction.Benchmarks.Backends;
 using FormFollowsFunction.Benchmarks.Parity;
 using FormFollowsFunction.Benchmarks.Worker;
+using FormFollowsFunction.Hardware.Machine;
 using FormFollowsFunction.Results;
 
 namespace FormFollowsFunction.Benchmarks.Sweeps;
@@ -98,7 +99,7 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
                     outputs.Launches.Append(row);
                     ledger.Record(row);
                     observer.LaunchFinished(launch, row.Measurement);
-                    NoteMachineState(launch, row.Measurement.CoreLatencyNs);
+                    NoteMachineState(launch, row.Measurement);
                     if (ledger.IsComplete(cell.Key)) WriteCell(cell, ledger, outputs);
                 }
             }
@@ -106,15 +107,22 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
         return new SweepOutcome(Interrupted: false);
     }
 
-    /// <summary>Tells the observer when a launch's core-to-core round trip belongs to another machine state than the launch before.</summary>
-    private void NoteMachineState(SweepLaunch launch, double? coreLatencyNs)
+    /// <summary>
+    /// Tells the observer when a launch's core-to-core round trip belongs to another machine state than the
+    /// launch before, and when it changed while the launch ran (that launch is then set aside, <see cref="LaunchSelection"/>).
+    /// </summary>
+    private void NoteMachineState(SweepLaunch launch, ResultRow measured)
     {
-        if (coreLatencyNs is not > 0) return;
-        if (_lastCoreLatencyNs is { } last && !CoreLatencyStates.Same(last, coreLatencyNs))
-            observer.Note($"the machine state changed before {launch.Cell.Model.Id} on {launch.Cell.Backend.Name} in round {launch.Round}: "
-                + $"core-to-core round trip {CoreLatencyStates.Name(last)} → {CoreLatencyStates.Name(coreLatencyNs.Value)} (a virtual machine's host moved its CPUs); "
-                + "multi-threaded cells are estimated, paired and compared within one state (docs/benchmarks.md, \"Machine states\")");
-        _lastCoreLatencyNs = coreLatencyNs;
+        if (measured.CoreLatencyNs is not > 0) return;
+        double before = measured.CoreLatencyNs.Value;
+        string where = $"{launch.Cell.Model.Id} on {launch.Cell.Backend.Name} in round {launch.Round}";
+        const string Why = "(a virtual machine's host moved its CPUs); multi-threaded cells are estimated, paired and compared within one state (docs/benchmarks.md, \"Machine states\")";
+        if (_lastCoreLatencyNs is { } last && !CoreLatencyStates.Same(last, before))
+            observer.Note($"the machine state changed before {where}: core-to-core round trip {CoreLatencyStates.Name(last)} → {CoreLatencyStates.Name(before)} {Why}");
+        if (CoreLatencyStates.ChangedDuring(before, measured.CoreLatencyAfterNs))
+            observer.Note($"the machine state changed during {where}: core-to-core round trip {CoreLatencyStates.Name(before)} → "
+                + $"{CoreLatencyStates.Name(measured.CoreLatencyAfterNs!.Value)}{(CoreLatencyStates.Matters(launch.Cell.Threads) ? "; the cell's steady launches are used without it" : "")} {Why}");
+        _lastCoreLatencyNs = measured.CoreLatencyAfterNs is > 0 ? measured.CoreLatencyAfterNs : before;
     }
 
     /// <summary>
@@ -197,6 +205,10 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
         if (exit.Cancelled) return null;
         if (measured.ConvolutionChoices is { } choices) _convolutionChoices.TryAdd(cell.Key, choices);
         if (writesReference && !reference.Exists) reference.Failed(cell.Backend.Name, measured.Error.Length > 0 ? measured.Error : measured.Status.ToColumn());
+        var row = _rows.Launch(cell, model, measured, samplesPath is null ? null : Path.GetRelativePath(folder.Path, samplesPath));
+        // The machine's state again, now that the worker and its engine threads are gone: a change since the
+        // worker's own probe happened while the launch ran.
+        if (measured.CoreLatencyNs is > 0) row.CoreLatencyAfterNs = CoreLatencyProbe.Measure(out _)?.RoundTripNs;
         return new LaunchRow
         {
             Round = launch.Round,
@@ -206,7 +218,7 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
             StartupMs = measured.StartupMs,
             ProbeMs = measured.ProbeMs,
             WorkerWallMs = exit.WallMs,
-            Measurement = _rows.Launch(cell, model, measured, samplesPath is null ? null : Path.GetRelativePath(folder.Path, samplesPath)),
+            Measurement = row,
         };
     }
 

@@ -43,7 +43,7 @@ public enum SignificanceMethod
     None,
     /// <summary>
     /// Welch's t-test on the natural logs of the two cells' launch medians (one per worker process),
-    /// p-values corrected for the number of cells by Holm's method.
+    /// p-values corrected for the number of cells by Benjamini and Hochberg's method.
     /// </summary>
     WelchLaunches,
     /// <summary>Two-sided Mann-Whitney U test on the raw samples of both cells (Perfolizer); within one process each.</summary>
@@ -73,13 +73,13 @@ public sealed record CellComparison(
     /// <summary>Ok launch medians of the cell in the new run.</summary>
     public int NewLaunches { get; init; }
 
-    /// <summary>Holm-adjusted p-value (Welch on launches only; the significance decision uses it).</summary>
+    /// <summary>Benjamini-Hochberg-adjusted p-value (Welch on launches only; the significance decision uses it).</summary>
     public double? PAdjusted { get; init; }
 
     /// <summary>
     /// Smallest change of the median, in percent, that this cell's Welch test would have detected with
     /// 80% power at the noise its launches showed, at level α / m (m = cells tested on launches: the
-    /// level Holm's correction asks of a lone changed cell). Null where launches were not tested.
+    /// level the correction asks of a lone changed cell). Null where launches were not tested.
     /// </summary>
     public double? DetectableChangePercent { get; init; }
 

@@ -7,7 +7,7 @@ public sealed record ComparisonOptions
     public double ThresholdPercent { get; init; } = 5;
 
     /// <summary>
-    /// Significance level: of the Welch tests on launches after Holm's correction over the cells tested that
+    /// Significance level: of the Welch tests on launches after Benjamini and Hochberg's correction over the cells tested that
     /// way, and of the within-process tests (Mann-Whitney, interval overlap) used for cells without launches.
     /// </summary>
     public double Alpha { get; init; } = 0.05;

@@ -22,7 +22,7 @@ public sealed record ComparisonOutcome(
 
     public SpeedupCoverage SpeedupCoverage => SpeedupCoverage.Of(Speedups);
 
-    /// <summary>Cells whose decision came from Welch's test on launches (the family Holm's correction counts).</summary>
+    /// <summary>Cells whose decision came from Welch's test on launches (the family the multiple-testing correction counts).</summary>
     public int LaunchTestedCells => Cells.Count(c => c.Method == SignificanceMethod.WelchLaunches);
 
     /// <summary>Backends whose geometric-mean change is a regression.</summary>

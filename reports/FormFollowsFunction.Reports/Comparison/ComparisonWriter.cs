@@ -134,27 +134,30 @@ public static class ComparisonWriter
         md.Append("- Cells are matched by model, backend, threads, batch and resolution. Ratio = new median latency / base median latency (the rows' `median_ms`; above 1 = slower).\n");
         md.Append(Invariant($"- A cell is a regression only if its ratio is above {1 + o.ThresholdPercent / 100:0.###} (the threshold) **and** the difference is significant; an improvement only if below {1 - o.ThresholdPercent / 100:0.###} and significant. Beyond the threshold but not significant: \"not significant\". A cell that was ok and is not any more is \"newly failing\", and an ok cell of the base run that the new run lacks is lost; both fail the comparison like regressions.\n"));
         md.Append(Invariant($"- Launches: a sweep measures each cell in several worker processes (launches), one per round, so the variation between processes (memory layout, thread placement, neighbours, the machine's state at that moment) is in the data. Where both cells have at least {RunComparer.MinimumLaunches} ok launches, the test is **Welch's t-test** on the natural logs of the launch medians (the log makes a process's some-percent-slower additive; Welch allows the two runs different spreads; p from Student's t with Welch-Satterthwaite degrees of freedom).\n"));
-        md.Append("- Many cells are tested at once, so some would pass p < α by chance alone. The launch tests' p-values are therefore corrected with **Holm's step-down method** (sort the m p-values; the i-th smallest is multiplied by m − i + 1, and an adjusted value is never below the one before it), which keeps the chance of even one false regression in the whole comparison below α, whatever the dependence between cells. A cell is significant when its adjusted p-value (\"p (Holm)\") is below α.\n");
-        md.Append(Invariant($"- Detectable change: for each cell tested on launches, the smallest change its test would have found with {RunComparer.DetectionPower:0%} power at the noise its launches showed, exp((t(1 − α′/2, df) + t({RunComparer.DetectionPower:0.0}, df)) · √(s₁²/n₁ + s₂²/n₂)) − 1 in percent, with s the standard deviations of the log launch medians, n the launch counts and α′ = α / m, the level Holm asks of a single changed cell among m. A cell whose detectable change exceeds the threshold could have hidden a regression of the threshold's size.\n"));
+        md.Append("- Many cells are tested at once, so some would pass p < α by chance alone. The launch tests' p-values are therefore corrected with **Benjamini and Hochberg's method** (sort the m p-values; the i-th smallest is multiplied by m / i, and an adjusted value is never above the one after it). When nothing changed, the chance of even one flagged cell stays below α; when a backend changed in many cells, at most a share α of the flagged cells is expected to be false, and the changed cells are found rather than only the strongest. A cell is significant when its adjusted p-value (\"p (BH)\") is below α.\n");
+        md.Append(Invariant($"- Detectable change: for each cell tested on launches, the smallest change its test would have found with {RunComparer.DetectionPower:0%} power at the noise its launches showed, exp((t(1 − α′/2, df) + t({RunComparer.DetectionPower:0.0}, df)) · √(s₁²/n₁ + s₂²/n₂)) − 1 in percent, with s the standard deviations of the log launch medians, n the launch counts and α′ = α / m, the level the correction asks of a single changed cell among m. A cell whose detectable change exceeds the threshold could have hidden a regression of the threshold's size.\n"));
         md.Append("- Backends: the geometric mean of a backend's cell ratios, with a 95% Student t interval over its cells, decides a slow-down spread thinly over many cells that no single cell shows; its verdict is a regression when the whole interval lies above 1 + threshold, and a backend regression fails the comparison like a cell regression.\n");
         md.Append("- Configuration: a cell whose `device` (for example a oneDNN instruction-set cap on TorchSharp), `graph_optimization`, `backend_version` or `onnx_sha256` differs between the runs measured something else; it gets \"configuration changed\", naming what differs, is never a regression or improvement, does not fail the comparison by itself, and is left out of its backend's geometric mean.\n");
         md.Append(Invariant($"- Without launches (runs from before launches, or one launch per cell): the test of a single process per side, a two-sided Mann-Whitney U test (Perfolizer) on the raw samples when both cells kept at least {RunComparer.MinimumSamples}, p < α, uncorrected; otherwise the two medians' 95% confidence intervals must not overlap (about α ≈ 0.006 when equally wide). Both see the variation within one worker process only: between processes a machine varies more (docs/benchmarks.md, \"Run-to-run variation\"), so their p-values overstate significance and the threshold, set above the machine's run-to-run variation, is what decides. The warnings above say when this applies.\n"));
         return md.ToString();
     }
 
-    /// <summary>"Speed-ups over torch-cpu in both runs: 16; each run's speed-up inside the other run's 95% interval: 31 of 32 (97%); agreeing within their combined 95% intervals: 16 of 16 (100%)."</summary>
+    /// <summary>"Speed-ups over torch-cpu in both runs: 16; each run's speed-up inside the other run's 95% interval: 27 of 32 (84%); inside the other run's 95% repeat interval: 31 of 32 (97%); agreeing within their combined 95% intervals: 16 of 16 (100%)."</summary>
     public static string SpeedupSentence(ComparisonOutcome outcome)
     {
         var coverage = outcome.SpeedupCoverage;
         if (outcome.Speedups.Count == 0) return "No accelerated cell has a speed-up over torch-cpu in both runs.";
         string share = coverage.Share is { } s ? Invariant($"{coverage.Inside} of {coverage.Compared} ({s:0%})") : "none (no intervals)";
+        string repeat = coverage.RepeatCompared > 0
+            ? Invariant($"; inside the other run's 95% repeat interval: {coverage.RepeatInside} of {coverage.RepeatCompared} ({(double)coverage.RepeatInside / coverage.RepeatCompared:0%})")
+            : "";
         string agree = coverage.Paired > 0
             ? Invariant($"; agreeing within their combined 95% intervals: {coverage.Agreeing} of {coverage.Paired} ({(double)coverage.Agreeing / coverage.Paired:0%})")
             : "";
         string states = coverage.MachineStateChanged > 0
             ? $"; {coverage.MachineStateChanged} multi-threaded cell(s) ran in another machine state in the two runs and are not counted"
             : "";
-        return $"Speed-ups over torch-cpu in both runs: {outcome.Speedups.Count}; each run's speed-up inside the other run's 95% interval: {share}{agree}{states}.";
+        return $"Speed-ups over torch-cpu in both runs: {outcome.Speedups.Count}; each run's speed-up inside the other run's 95% interval: {share}{repeat}{agree}{states}.";
     }
 
     private static Table SpeedupTable(ComparisonOutcome outcome)
@@ -164,14 +167,17 @@ public static class ComparisonWriter
             new("resolution", "px", ColumnFormat.Integer), new("base_speedup", null, ColumnFormat.Fixed3), new("base_ci95_low", null, ColumnFormat.Fixed3),
             new("base_ci95_high", null, ColumnFormat.Fixed3), new("new_speedup", null, ColumnFormat.Fixed3), new("new_ci95_low", null, ColumnFormat.Fixed3),
             new("new_ci95_high", null, ColumnFormat.Fixed3), new("ratio_new_over_base", null, ColumnFormat.Fixed3),
-            new("new_inside_base_interval"), new("base_inside_new_interval"), new("agree_within_combined_interval"), new("machine_state_changed"),
+            new("new_inside_base_interval"), new("base_inside_new_interval"), new("new_inside_base_repeat_interval"), new("base_inside_new_repeat_interval"),
+            new("agree_within_combined_interval"), new("machine_state_changed"),
         ]);
         static string YesNo(bool? value) => value is null ? "" : value.Value ? "yes" : "no";
         foreach (var s in outcome.Speedups)
             table.AddRow(s.Key.Model, s.Key.Backend, s.New.BaselineBackend, s.Key.Threads, s.Key.Batch, s.Key.Resolution,
                 s.Base.Value, s.Base.Interval?.Low, s.Base.Interval?.High, s.New.Value, s.New.Interval?.Low, s.New.Interval?.High, s.Ratio,
-                YesNo(s.NewInsideBase), YesNo(s.BaseInsideNew), YesNo(s.Agree), s.MachineStateChanged ? "yes" : "no");
+                YesNo(s.NewInsideBase), YesNo(s.BaseInsideNew), YesNo(s.NewInsideBaseRepeat), YesNo(s.BaseInsideNewRepeat), YesNo(s.Agree),
+                s.MachineStateChanged ? "yes" : "no");
         table.Notes.Add("speedup: baseline median / backend median of the run's rows; intervals: 95%, from the run's round-by-round pairs of launches (else the rows' bounds).");
+        table.Notes.Add("repeat interval: where an identical run's speed-up would land, 95%, from the same pairs, √2 wider than the interval (a prediction interval; tables/speedups.csv, speedup_repeat95_low/high).");
         table.Notes.Add("agree_within_combined_interval: |ln(new / base)| ≤ √(h_base² + h_new²), h = half the interval's width in log units: the two runs' speed-ups are consistent at about the 5% level.");
         return table;
     }
@@ -195,7 +201,7 @@ public static class ComparisonWriter
             new("model"), new("backend"), new("threads", null, ColumnFormat.Integer), new("batch", null, ColumnFormat.Integer),
             new("resolution", "px", ColumnFormat.Integer), new("base median", "ms", ColumnFormat.Fixed3), new("new median", "ms", ColumnFormat.Fixed3),
             new("launches", "base/new"), new("change", "%", ColumnFormat.Fixed2), new("test"), new("p", null, ColumnFormat.PValue),
-            new("p (Holm)", null, ColumnFormat.PValue), new("detectable", "%", ColumnFormat.Fixed2), new("verdict"), new("note"),
+            new("p (BH)", null, ColumnFormat.PValue), new("detectable", "%", ColumnFormat.Fixed2), new("verdict"), new("note"),
         ]);
         foreach (var c in cells)
             table.AddRow(c.Key.Model, c.Key.Backend, c.Key.Threads, c.Key.Batch, c.Key.Resolution,
@@ -226,7 +232,7 @@ public static class ComparisonWriter
         [Name("change_percent")] public double? ChangePercent { get; init; }
         [Name("test")] public string Test { get; init; } = "";
         [Name("p_value")] public double? PValue { get; init; }
-        [Name("p_holm")] public double? PHolm { get; init; }
+        [Name("p_adjusted")] public double? PAdjusted { get; init; }
         [Name("significant")] public bool Significant { get; init; }
         [Name("detectable_change_percent")] public double? DetectableChangePercent { get; init; }
         [Name("verdict")] public string Verdict { get; init; } = "";
@@ -278,7 +284,7 @@ public static class ComparisonWriter
         BaseCiLowMs = c.Base.Ci95LowMs, BaseCiHighMs = c.Base.Ci95HighMs, NewCiLowMs = c.New.Ci95LowMs, NewCiHighMs = c.New.Ci95HighMs,
         BaseLaunches = c.BaseLaunches, NewLaunches = c.NewLaunches,
         Ratio = c.Ratio, ChangePercent = c.ChangePercent, Test = TestName(c.Method),
-        PValue = c.PValue, PHolm = c.PAdjusted, Significant = c.Significant, DetectableChangePercent = c.DetectableChangePercent,
+        PValue = c.PValue, PAdjusted = c.PAdjusted, Significant = c.Significant, DetectableChangePercent = c.DetectableChangePercent,
         Verdict = VerdictName(c.Verdict).Replace(' ', '-'), ConfigurationChanges = string.Join("; ", c.ConfigurationChanges), Note = c.Note,
     }));
 

@@ -17,12 +17,12 @@ namespace FormFollowsFunction.Reports.Comparison;
 /// <para>
 /// Per cell: the ratio of median latencies new / base; where both cells were measured in at least two
 /// ok launches (worker processes), Welch's t-test on the logs of the launch medians, its p-values
-/// corrected for the number of cells by Holm's method, and the smallest change the test could have
+/// corrected for the number of cells by Benjamini and Hochberg's method, and the smallest change the test could have
 /// detected; otherwise (runs from before launches, or one launch per cell) the within-process test
 /// of before: Mann-Whitney U on raw samples, else non-overlap of the medians' confidence intervals,
 /// with a warning. A cell whose configuration (device, graph optimisation, backend version, ONNX file)
-/// differs gets <see cref="ComparisonVerdict.ConfigurationChanged"/>. A multi-threaded cell is compared on
-/// the launches of the machine state (core-to-core round trip) that both runs share, and gets
+/// differs gets <see cref="ComparisonVerdict.ConfigurationChanged"/>. A multi-threaded cell is compared,
+/// without the launches during which the machine state changed, on the launches of the machine state (core-to-core round trip) that both runs share, and gets
 /// <see cref="ComparisonVerdict.MachineStateChanged"/> where they share none.
 /// </para>
 /// <para>
@@ -42,7 +42,7 @@ public static class RunComparer
     public const double DetectionPower = 0.8;
 
     /// <summary>The multiple-comparison correction applied to the launch tests' p-values.</summary>
-    public const string Correction = "Holm";
+    public const string Correction = "Benjamini-Hochberg";
 
     /// <summary><c>reports/compare-&lt;base folder&gt;-vs-&lt;new folder&gt;</c>, relative to where reports go (the caller decides).</summary>
     public static string DefaultOutputFolder(RunFolder baseRun, RunFolder newRun) =>
@@ -65,9 +65,9 @@ public static class RunComparer
             .ToList();
         var prepared = keys.Select(k => Prepare(baseRun, baseRows[k], newRun, newRows[k], options.Alpha)).ToList();
 
-        // Holm over every cell tested on launches: the family is all of them, whatever their change.
+        // Benjamini-Hochberg over every cell tested on launches: the family is all of them, whatever their change.
         var tested = prepared.Where(p => p.Welch is not null).ToList();
-        var adjusted = MultipleTesting.Holm(tested.Select(p => p.Welch!.PValue).ToList());
+        var adjusted = MultipleTesting.BenjaminiHochberg(tested.Select(p => p.Welch!.PValue).ToList());
         var adjustedOf = tested.Select((p, i) => (p.Key, P: adjusted[i])).ToDictionary(x => x.Key, x => x.P);
         double detectionAlpha = options.Alpha / Math.Max(1, tested.Count);
         var cells = prepared.Select(p => Decide(p, adjustedOf, detectionAlpha, options)).ToList();
@@ -110,12 +110,25 @@ public static class RunComparer
         if (!baseOk || !newOk) return empty;
         var changes = ConfigurationChanges(baseRow, newRow);
         if (changes.Count > 0) return empty with { ConfigurationChanges = changes };
+        // Launches during which the host moved the CPUs measured two machines; a multi-threaded cell is compared without them.
+        int changedDuring = 0;
+        if (CoreLatencyStates.Matters(baseRow.Threads))
+        {
+            (var steadyBase, var steadyNew) = (Steady(baseLaunches), Steady(newLaunches));
+            changedDuring = baseLaunches.Count - steadyBase.Count + newLaunches.Count - steadyNew.Count;
+            (baseLaunches, newLaunches) = ([.. steadyBase], [.. steadyNew]);
+        }
         var states = InCommonState(baseRow, baseLaunches, newRow, newLaunches);
         if (states.Change is { } change) return empty with { MachineStateChange = change };
         // Launches that something else on the machine slowed are set aside on each side, as the cells' own rows do.
         var (baseChosen, newChosen) = (DisturbedLaunches.Without(states.Base, m => m), DisturbedLaunches.Without(states.New, m => m));
         int disturbed = states.Base.Count - baseChosen.Count + states.New.Count - newChosen.Count;
-        string launchNote = string.Join("; ", new[] { states.Note, disturbed > 0 ? $"{disturbed} disturbed launch(es) set aside" : "" }.Where(n => n.Length > 0));
+        string launchNote = string.Join("; ", new[]
+        {
+            changedDuring > 0 ? $"{changedDuring} launch(es) during which the machine state changed set aside" : "",
+            states.Note,
+            disturbed > 0 ? $"{disturbed} disturbed launch(es) set aside" : "",
+        }.Where(n => n.Length > 0));
         if (baseChosen.Count >= MinimumLaunches && newChosen.Count >= MinimumLaunches)
             return empty with
             {
@@ -126,6 +139,9 @@ public static class RunComparer
         var (method, p, significant, note) = Test(baseRun, baseRow, newRun, newRow, alpha);
         return empty with { OtherMethod = method, OtherP = p, OtherSignificant = significant, TestNote = note };
     }
+
+    private static IReadOnlyList<ResultRow> Steady(IReadOnlyList<ResultRow> launches) =>
+        CoreLatencyStates.WithoutChanges(launches, l => l.CoreLatencyNs, l => l.CoreLatencyAfterNs);
 
     /// <summary>
     /// The launch medians a cell is compared on. A single-threaded cell, or one whose launches lack the

@@ -22,6 +22,12 @@ public sealed record SpeedupComparison(Speedup Base, Speedup New)
     /// <summary>Whether the base run's speed-up lies inside the new run's interval; null when the new run has none.</summary>
     public bool? BaseInsideNew => Inside(Base.Value, New.Interval);
 
+    /// <summary>Whether the new run's speed-up lies inside the base run's repeat interval (<see cref="Speedup.RepeatInterval"/>); null when the base has none.</summary>
+    public bool? NewInsideBaseRepeat => Inside(New.Value, Base.RepeatInterval);
+
+    /// <summary>Whether the base run's speed-up lies inside the new run's repeat interval; null when the new run has none.</summary>
+    public bool? BaseInsideNewRepeat => Inside(Base.Value, New.RepeatInterval);
+
     /// <summary>
     /// Whether the two runs' speed-ups agree: their log difference is within the combined 95% half-width
     /// √(h_base² + h_new²), where h is half the width of a run's interval in log units (the intervals are t
@@ -74,15 +80,24 @@ public sealed record SpeedupCoverage(int Compared, int Inside, int MachineStateC
     /// <summary>Of <see cref="Paired"/>, the cells whose two speed-ups agree within their combined 95% intervals.</summary>
     public int Agreeing { get; init; }
 
+    /// <summary>Checks against a repeat interval (<see cref="Speedup.RepeatInterval"/>), each direction of every comparable cell that has one.</summary>
+    public int RepeatCompared { get; init; }
+
+    /// <summary>Of <see cref="RepeatCompared"/>, the speed-ups inside the other run's repeat interval.</summary>
+    public int RepeatInside { get; init; }
+
     public static SpeedupCoverage Of(IReadOnlyList<SpeedupComparison> speedups)
     {
         var comparable = speedups.Where(s => !s.MachineStateChanged).ToList();
         var checks = comparable.SelectMany(s => new[] { s.NewInsideBase, s.BaseInsideNew }).Where(b => b is not null).ToList();
         var agreement = comparable.Select(s => s.Agree).Where(b => b is not null).ToList();
+        var repeats = comparable.SelectMany(s => new[] { s.NewInsideBaseRepeat, s.BaseInsideNewRepeat }).Where(b => b is not null).ToList();
         return new SpeedupCoverage(checks.Count, checks.Count(b => b == true), speedups.Count - comparable.Count)
         {
             Paired = agreement.Count,
             Agreeing = agreement.Count(b => b == true),
+            RepeatCompared = repeats.Count,
+            RepeatInside = repeats.Count(b => b == true),
         };
     }
 }

@@ -7,7 +7,7 @@ using FormFollowsFunction.Results;
 namespace FormFollowsFunction.Reports.History;
 
 /// <summary>One launch as a history needs it: which cell and round, whether it was timed ok, its median and machine state.</summary>
-public sealed record HistoryLaunch(CellKey Key, int Round, bool IsOk, double? MedianMs, double? CoreLatencyNs);
+public sealed record HistoryLaunch(CellKey Key, int Round, bool IsOk, double? MedianMs, double? CoreLatencyNs, double? CoreLatencyAfterNs = null);
 
 /// <summary>
 /// Reads the columns of <c>results.csv</c> that a history needs (the cell key, status, median, launch
@@ -36,7 +36,7 @@ internal static class HistoryCsv
         var launches = Read(folder.LaunchesFile, "launches", LaunchesCsv.RequiredColumns, row => new HistoryLaunch(
             new CellKey(row.Text("model"), row.Text("backend"), row.Integer("threads"), row.Integer("batch"), row.Integer("resolution")),
             row.Integer("round"), CellStatusNames.TryParse(row.Text("status"), out var status) && status == CellStatus.Ok,
-            row.Number("median_ms"), row.Number("core_latency_ns")));
+            row.Number("median_ms"), row.Number("core_latency_ns"), row.Number("core_latency_after_ns")));
         var last = new Dictionary<(CellKey, int), HistoryLaunch>();
         foreach (var launch in launches) last[(launch.Key, launch.Round)] = launch;
         return [.. last.Values];

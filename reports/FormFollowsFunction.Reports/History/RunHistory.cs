@@ -247,14 +247,16 @@ public static class RunHistory
 
     /// <summary>
     /// The point each machine state adds to a multi-threaded cell's series in one run: the estimate
-    /// (<see cref="LaunchEstimate"/>) over the run's ok launches of that state, disturbed ones set aside
+    /// (<see cref="LaunchEstimate"/>) over the run's ok launches of that state, those during which the state changed
+    /// and disturbed ones set aside
     /// (<see cref="DisturbedLaunches"/>), where at least <see cref="MinimumLaunchesPerState"/> are left.
     /// Empty when the run has no launches with the machine state (its row then stands for its majority state).
     /// </summary>
     private static List<(double State, LaunchEstimate Estimate)> StatePoints(IReadOnlyList<HistoryLaunch> launches, Dictionary<double, double> stateOf)
     {
         var points = new List<(double, LaunchEstimate)>();
-        foreach (var group in launches.Where(l => l.IsOk && l.MedianMs is > 0 && l.CoreLatencyNs is > 0)
+        var steady = CoreLatencyStates.WithoutChanges(launches, l => l.CoreLatencyNs, l => l.CoreLatencyAfterNs);
+        foreach (var group in steady.Where(l => l.IsOk && l.MedianMs is > 0 && l.CoreLatencyNs is > 0)
                      .GroupBy(l => stateOf[l.CoreLatencyNs!.Value]).OrderBy(g => g.Key))
         {
             var kept = DisturbedLaunches.Without(group.ToList(), l => l.MedianMs!.Value);

@@ -83,6 +83,17 @@ public sealed record Speedup(LoadedRun Run, ResultRow Accelerated, LoadedRun Bas
     }
 
     /// <summary>
+    /// 95% repeat interval: where an identical run's speed-up would land, from the same round-by-round pairs,
+    /// exp(log <see cref="Value"/> ± t(0.975, n − 1) · s · √(2 / n)) (<see cref="LaunchEstimate.LogRepeatInterval"/>):
+    /// a prediction interval, √2 wider than <see cref="PairedInterval"/>, which says where the speed-up lies.
+    /// It holds another run's figure 95% of the time if runs differ only by the variation between this run's
+    /// rounds; a machine that drifts more between runs than within one (docs/benchmarks.md, "Run-to-run
+    /// variation") holds it less often. Null with fewer than two pairs.
+    /// </summary>
+    public (double Low, double High)? RepeatInterval =>
+        Pairs.Count < MinimumPairs ? null : LaunchEstimate.LogRepeatInterval(Value, [.. Pairs.Select(p => Math.Log(p.Ratio))]);
+
+    /// <summary>
     /// Interval for the speed-up from the two medians' 95% confidence intervals, by the ratio of
     /// their extreme bounds: [baseline low / accelerated high, baseline high / accelerated low].
     /// It holds the true ratio whenever both intervals hold their medians, which by Bonferroni

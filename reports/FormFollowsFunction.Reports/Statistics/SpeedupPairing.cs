@@ -99,7 +99,8 @@ public static class SpeedupPairing
     private static IReadOnlyList<LaunchRow> Chosen(LoadedRun run, CellKey key)
     {
         var usable = run.LaunchesOf(key).Where(LoadedRun.IsUsable).GroupBy(l => l.Round).Select(g => g.Last()).ToList();
-        return LaunchSelection.Chosen(usable, key.Threads, l => l.Measurement.MedianMs!.Value, l => l.Measurement.CoreLatencyNs);
+        return LaunchSelection.Chosen(usable, key.Threads, l => l.Measurement.MedianMs!.Value, l => l.Measurement.CoreLatencyNs,
+            l => l.Measurement.CoreLatencyAfterNs);
     }
 
     private static bool IsBackend(ResultRow row, string backend) =>

@@ -52,7 +52,8 @@ internal static class ReportTables
     /// 95% interval, from round-by-round pairs of launches where the run has them, else from the two rows'
     /// confidence bounds. The first twelve columns are fixed (scripts read them by name):
     /// model, pattern, depth, width, backend, baseline, threads, batch, resolution, speedup,
-    /// speedup_ci95_low, speedup_ci95_high; then pairs, interval_method, run, baseline_run.
+    /// speedup_ci95_low, speedup_ci95_high; then speedup_repeat95_low, speedup_repeat95_high (where an identical
+    /// run's speed-up would land; launch pairs only), pairs, interval_method, run, baseline_run.
     /// </summary>
     public static Table Speedups(ReportData data)
     {
@@ -63,6 +64,7 @@ internal static class ReportTables
                 new("backend"), new("baseline"), new("threads", null, ColumnFormat.Integer), new("batch", null, ColumnFormat.Integer),
                 new("resolution", null, ColumnFormat.Integer), new("speedup", null, ColumnFormat.Fixed3),
                 new("speedup_ci95_low", null, ColumnFormat.Fixed3), new("speedup_ci95_high", null, ColumnFormat.Fixed3),
+                new("speedup_repeat95_low", null, ColumnFormat.Fixed3), new("speedup_repeat95_high", null, ColumnFormat.Fixed3),
                 new("pairs", null, ColumnFormat.Integer), new("interval_method"), new("run"), new("baseline_run"),
             ]);
         var ordered = data.Speedups.Speedups
@@ -71,13 +73,14 @@ internal static class ReportTables
             .ThenBy(s => s.Depth).ThenBy(s => s.Width).ThenBy(s => s.Model, StringComparer.Ordinal).ThenBy(s => s.Run.RunId, StringComparer.Ordinal);
         foreach (var s in ordered)
         {
-            var interval = s.Interval;
+            var (interval, repeat) = (s.Interval, s.RepeatInterval);
             table.AddRow(s.Model, s.Pattern, s.Depth, s.Width, s.Backend, s.BaselineBackend,
                 s.Setting.Threads, s.Setting.Batch, s.Setting.Resolution, s.Value, interval?.Low, interval?.High,
-                s.Pairs.Count, SpeedupIntervals.Name(s.IntervalMethod), s.Run.RunId, s.BaselineRun.RunId);
+                repeat?.Low, repeat?.High, s.Pairs.Count, SpeedupIntervals.Name(s.IntervalMethod), s.Run.RunId, s.BaselineRun.RunId);
         }
         table.Notes.Add($"speedup = {data.BaselineBackend} median latency / backend median latency (the rows' median_ms) for the same model, threads, batch and resolution; ok cells only.");
         table.Notes.Add("interval_method launch-pairs: the two cells' launches are paired round by round (ratio_r = baseline launch median / backend launch median; pairs = rounds in which both launches were ok), and the interval is exp(log speedup ± t(0.975, pairs − 1) · s / √pairs), s the standard deviation of the log ratios. "
+            + "speedup_repeat95_low/high (launch-pairs only): where an identical run's speed-up would land, 95%, exp(log speedup ± t(0.975, pairs − 1) · s · √(2 / pairs)), if runs differ only as much as this run's rounds do. "
             + "ci-bounds (fewer than two pairs: a run without launches, one launch per cell, or a baseline borrowed from another run): [baseline CI low / backend CI high, baseline CI high / backend CI low] from the two rows' 95% intervals, at least 90% coverage (Bonferroni). Empty: neither was available.");
         return table;
     }

@@ -64,4 +64,14 @@ public sealed class CoreLatencyTests
         (string Name, double? Ns)[] unknown = [("a", 420), ("b", null), ("c", 100)];
         Assert.Equal(3, CoreLatencyStates.Majority(unknown, l => l.Ns).Count);
     }
+
+    [Fact]
+    public void The_state_changed_during_a_launch_only_when_both_round_trips_are_known_and_belong_to_different_states()
+    {
+        Assert.True(CoreLatencyStates.ChangedDuring(352, 97));
+        Assert.True(CoreLatencyStates.ChangedDuring(105, 420));
+        Assert.False(CoreLatencyStates.ChangedDuring(400, 440));
+        Assert.False(CoreLatencyStates.ChangedDuring(400, null));
+        Assert.False(CoreLatencyStates.ChangedDuring(null, 100));
+    }
 }

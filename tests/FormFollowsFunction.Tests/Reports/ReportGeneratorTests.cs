@@ -136,7 +136,7 @@ public sealed class ReportGeneratorTests : IDisposable
         Assert.Equal(
             ["model", "pattern", "depth", "width", "backend", "baseline", "threads", "batch", "resolution", "speedup", "speedup_ci95_low", "speedup_ci95_high"],
             header.Take(12));
-        Assert.Equal(["pairs", "interval_method", "run", "baseline_run"], header.Skip(12));
+        Assert.Equal(["speedup_repeat95_low", "speedup_repeat95_high", "pairs", "interval_method", "run", "baseline_run"], header.Skip(12));
 
         var loaded = FormFollowsFunction.Reports.Input.LoadedRun.Load(run);
         var speedups = FormFollowsFunction.Reports.Statistics.SpeedupPairing.Pair([loaded]).Speedups;
@@ -163,6 +163,10 @@ public sealed class ReportGeneratorTests : IDisposable
             Assert.Equal(low, Number(row, "speedup_ci95_low"), 12);
             Assert.Equal(high, Number(row, "speedup_ci95_high"), 12);
             Assert.True(low < Number(row, "speedup") && Number(row, "speedup") < high);
+            // The repeat interval, where an identical run's speed-up would land: √2 as wide on the log scale.
+            double logs = Math.Log(high / low), repeatLogs = Math.Log(Number(row, "speedup_repeat95_high") / Number(row, "speedup_repeat95_low"));
+            Assert.Equal(Math.Sqrt(2) * logs, repeatLogs, 9);
+            Assert.True(Number(row, "speedup_repeat95_low") < low && high < Number(row, "speedup_repeat95_high"));
         }
         Assert.Equal("", rows.Single(r => (string)r["model"] == "resnet50" && (string)r["backend"] == "ort-cpu")["depth"]);
 

@@ -209,7 +209,7 @@ public sealed class RunComparerTests : IDisposable
 
     /// <summary>
     /// 30 cells (15 networks on torch-cpu and ort-cpu), 5 launches each with log-normal noise of ±5% per process
-    /// (two standard deviations: σ = 0.025 on the log). At this noise the Holm-corrected Welch test detects about
+    /// (two standard deviations: σ = 0.025 on the log). At this noise the Benjamini-Hochberg-corrected Welch test detects about
     /// 10% with 80% power, so a 25% change is caught in every cell; at σ = 0.05 it would be missed now and then (detectable ≈ 20%).
     /// </summary>
     private static readonly SyntheticRun Launched = new()
@@ -236,7 +236,7 @@ public sealed class RunComparerTests : IDisposable
             Assert.InRange(c.DetectableChangePercent!.Value, 1, 100);
             Assert.DoesNotContain(c.Verdict, new[] { ComparisonVerdict.Regression, ComparisonVerdict.Improvement });
         });
-        // None is significant after Holm, although noise moves a cell's median by a few percent.
+        // None is significant after the correction, although noise moves a cell's median by a few percent.
         Assert.Equal(30, outcome.LaunchTestedCells);
         Assert.All(outcome.Backends, b => Assert.Equal(BackendVerdict.Unchanged, b.Verdict));
         Assert.Equal(["ort-cpu", "torch-cpu"], outcome.Backends.Select(b => b.Backend));
@@ -255,7 +255,7 @@ public sealed class RunComparerTests : IDisposable
         var ort = outcome.Cells.Where(c => c.Key.Backend == "ort-cpu").ToList();
         Assert.Equal(15, ort.Count);
         Assert.All(ort, c => Assert.Equal(ComparisonVerdict.Regression, c.Verdict));
-        Assert.All(ort, c => Assert.True(c.PAdjusted < 0.05, $"{c.Key}: Holm p = {c.PAdjusted}"));
+        Assert.All(ort, c => Assert.True(c.PAdjusted < 0.05, $"{c.Key}: adjusted p = {c.PAdjusted}"));
         Assert.All(outcome.Cells.Where(c => c.Key.Backend == "torch-cpu"),
             c => Assert.DoesNotContain(c.Verdict, new[] { ComparisonVerdict.Regression, ComparisonVerdict.Improvement }));
         var ortBackend = outcome.Backends.Single(b => b.Backend == "ort-cpu");
@@ -288,7 +288,7 @@ public sealed class RunComparerTests : IDisposable
     public void A_slow_down_too_thin_for_any_cell_is_caught_by_the_backend_geometric_mean()
     {
         // Every cell exactly 8% slower in every launch: each cell is beyond the threshold, but with 2 launches and
-        // much noise no cell is significant after Holm; the geometric mean over 15 cells is.
+        // much noise no cell is significant after the correction; the geometric mean over 15 cells is.
         var noisy = Launched with { Launches = 2, LaunchNoise = 0.15 };
         var baseRun = Write(noisy with { RunId = "base", Seed = 121 });
         var newRun = Write(noisy with { RunId = "new", Seed = 121, LatencyFactor = (backend, _) => backend == "ort-cpu" ? 1.08 : 1.0 });
@@ -378,6 +378,32 @@ public sealed class RunComparerTests : IDisposable
     }
 
     [Fact]
+    public void A_launch_during_which_the_machine_state_changed_does_not_hide_a_regression()
+    {
+        // Both runs with the CPUs far apart (420 ns); ort-cpu 25% slower in the new run. Its round-2 launch probed 420 ns,
+        // then the host moved the CPUs together and it ran 40% faster; the sweep's probe after it read 105 ns.
+        var far = Launched with { CoreLatencyOfRound = _ => 420, CoreLatencyAfterRound = _ => 420 };
+        var baseRun = Write(far with { RunId = "base", Seed = 195 });
+        var newRun = Write(far with
+        {
+            RunId = "new", Seed = 196,
+            CoreLatencyAfterRound = r => r == 2 ? 105 : 420, RoundDrift = r => r == 2 ? 0.6 : 1.0,
+            LatencyFactor = (backend, _) => backend == "ort-cpu" ? 1.25 : 1.0,
+        });
+
+        var outcome = RunComparer.Compare(baseRun, newRun, new ComparisonOptions());
+
+        Assert.All(outcome.Cells.Where(c => c.Key.Backend == "ort-cpu"), c =>
+        {
+            Assert.Equal(ComparisonVerdict.Regression, c.Verdict);
+            Assert.InRange(c.Ratio!.Value, 1.15, 1.35);
+            Assert.Contains("1 launch(es) during which the machine state changed set aside", c.Note);
+        });
+        Assert.All(outcome.Cells.Where(c => c.Key.Backend == "torch-cpu"),
+            c => Assert.DoesNotContain(c.Verdict, new[] { ComparisonVerdict.Regression, ComparisonVerdict.Improvement }));
+    }
+
+    [Fact]
     public void A_launch_that_something_else_slowed_hides_neither_a_regression_nor_calls_one()
     {
         // One launch of every ort-cpu cell in the new run ran beside another job, 20 times slower; ort-cpu is also 25% slower.
@@ -449,7 +475,7 @@ public sealed class RunComparerTests : IDisposable
     }
 
     [Fact]
-    public void Holm_correction_keeps_a_cell_that_passes_alone_from_passing_among_many()
+    public void The_correction_keeps_a_cell_that_passes_alone_from_passing_among_many_unchanged_ones()
     {
         // One cell 14% slower with ±5-10% launch noise: p about 0.03 on its own. Nine identical cells beside it give p = 1.
         double[] noise = [10, 11, 9, 10.5, 9.5];
@@ -480,11 +506,15 @@ public sealed class RunComparerTests : IDisposable
     }
 
     [Fact]
-    public void Holm_adjusts_step_down_and_welch_matches_its_closed_form()
+    public void Benjamini_Hochberg_adjusts_step_up_and_welch_matches_its_closed_form()
     {
-        // Sorted 0.01, 0.03, 0.04, 0.5 → 4·0.01, max(0.04, 3·0.03), max(0.09, 2·0.04), max(0.09, 1·0.5).
-        var adjusted = FormFollowsFunction.Reports.Statistics.MultipleTesting.Holm([0.04, 0.5, 0.01, 0.03]);
-        Assert.Equal([0.09, 0.5, 0.04, 0.09], adjusted.Select(p => Math.Round(p, 12)));
+        // Sorted 0.01, 0.03, 0.04, 0.5 (m = 4) → 4·0.01/1, 4·0.03/2, 4·0.04/3, 4·0.5/4, each then the least of
+        // itself and those after it: 0.04, min(0.06, 0.0533) = 0.0533, 0.0533, 0.5.
+        var adjusted = FormFollowsFunction.Reports.Statistics.MultipleTesting.BenjaminiHochberg([0.04, 0.5, 0.01, 0.03]);
+        Assert.Equal([0.053333333333, 0.5, 0.04, 0.053333333333], adjusted.Select(p => Math.Round(p, 12)));
+        // Many cells changed alike: every p-value 0.02 among 8 stays 0.02, where Holm would make the smallest 0.16.
+        Assert.All(FormFollowsFunction.Reports.Statistics.MultipleTesting.BenjaminiHochberg(Enumerable.Repeat(0.02, 8).ToList()),
+            p => Assert.Equal(0.02, p, 12));
 
         // Means 3 and 6, variances 2.5 and 10, n = 5: SE = √2.5, t = 3/√2.5, df = 2.5² / (0.5²/4 + 2²/4).
         var welch = FormFollowsFunction.Reports.Statistics.WelchTest.Compare([1, 2, 3, 4, 5], [2, 4, 6, 8, 10]);
@@ -522,7 +552,7 @@ public sealed class RunComparerTests : IDisposable
         string md = File.ReadAllText(Path.Combine(output, "compare.md"));
         Assert.Contains("## Backends", md);
         Assert.Contains("| ort-cpu | 15 |", md);
-        Assert.Contains("Holm", md);
+        Assert.Contains("Benjamini and Hochberg", md);
         Assert.Contains("Welch", md);
         Assert.Contains("| backends with a geometric-mean regression (fails the comparison) | 1 |", md);
     }

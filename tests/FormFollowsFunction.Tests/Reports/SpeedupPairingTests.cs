@@ -172,7 +172,7 @@ public sealed class SpeedupPairingTests
     }
 
     [Fact]
-    public void Compare_counts_each_runs_speedup_inside_the_other_runs_interval_and_leaves_out_another_machine_state()
+    public void Compare_counts_each_runs_speedup_inside_the_other_runs_interval_and_repeat_interval_and_leaves_out_another_machine_state()
     {
         // Base: 2.0x with pairs 2.0, 2.1, 1.9 (95% half-width 4.30 · 0.050 / √3 = 0.124 in log units); new: 2.05x
         // (inside) for m1, 3.0x (outside) for m2, 2.3x for m4 (ln 1.15 = 0.140: outside either interval, inside their
@@ -203,7 +203,11 @@ public sealed class SpeedupPairingTests
         Assert.Equal(1.5, speedups[1].Ratio, 9);
         Assert.True(speedups[2].MachineStateChanged);
         Assert.Equal((false, false, true), (speedups[3].NewInsideBase, speedups[3].BaseInsideNew, speedups[3].Agree));
+        // The repeat interval (where an identical run would land) is √2 wider: half-width 0.176, which holds m4's 0.140.
+        Assert.Equal((true, true), (speedups[3].NewInsideBaseRepeat, speedups[3].BaseInsideNewRepeat));
+        Assert.Equal((false, false), (speedups[1].NewInsideBaseRepeat, speedups[1].BaseInsideNewRepeat));
         var coverage = SpeedupCoverage.Of(speedups);
+        Assert.Equal((6, 4), (coverage.RepeatCompared, coverage.RepeatInside));
         Assert.Equal(1, coverage.MachineStateChanged);
         Assert.Equal(6, coverage.Compared);
         Assert.Equal(2, coverage.Inside);

@@ -63,6 +63,9 @@ public sealed record SyntheticRun
     /// <summary>The core-to-core round trip (ns) of every launch of round r (1-based), or null for none: the machine state of that round.</summary>
     public Func<int, double?> CoreLatencyOfRound { get; init; } = _ => null;
 
+    /// <summary>The round trip the sweep measures right after each round's launch (null: not measured); differing from <see cref="CoreLatencyOfRound"/>'s state, the state changed during it.</summary>
+    public Func<int, double?> CoreLatencyAfterRound { get; init; } = _ => null;
+
     /// <summary>Overrides the launch medians of matching cells (backend, model): the K medians, in round order.</summary>
     public Func<string, string, IReadOnlyList<double>?> LaunchMedians { get; init; } = (_, _) => null;
 
@@ -245,9 +248,10 @@ public sealed record SyntheticRun
             launch.Measurement.Ci95LowMs = m * 0.99;
             launch.Measurement.Ci95HighMs = m * 1.01;
             launch.Measurement.CoreLatencyNs = CoreLatencyOfRound(round);
+            launch.Measurement.CoreLatencyAfterNs = CoreLatencyAfterRound(round);
             launchRows.Add(launch);
         }
-        var chosen = LaunchSelection.Chosen(Enumerable.Range(1, Launches).ToList(), row.Threads, r => medians[r - 1], CoreLatencyOfRound);
+        var chosen = LaunchSelection.Chosen(Enumerable.Range(1, Launches).ToList(), row.Threads, r => medians[r - 1], CoreLatencyOfRound, CoreLatencyAfterRound);
         var estimate = LaunchEstimate.Of([.. chosen.Select(r => medians[r - 1])]);
         row.MedianMs = estimate.Median;
         row.Ci95LowMs = estimate.Ci95Low ?? estimate.Median * 0.99;

@@ -11,7 +11,7 @@ namespace FormFollowsFunction.Cli.Commands;
 
 /// <summary>
 /// <c>fff compare BASE_RUN NEW_RUN</c>: cell-by-cell latency changes with a significance test on the
-/// cells' launches (Welch, Holm-corrected), and each backend's geometric-mean change. Exit code 1 when
+/// cells' launches (Welch, Benjamini-Hochberg-corrected), and each backend's geometric-mean change. Exit code 1 when
 /// a cell or a backend regressed, a cell stopped working or was lost (for nightly jobs), 0 otherwise,
 /// 2 for bad input.
 /// </summary>
@@ -35,7 +35,7 @@ internal sealed class CompareCommand : Command<CompareCommand.Settings>
         public double Threshold { get; init; } = 5.0;
 
         [CommandOption("--alpha <LEVEL>")]
-        [Description("Significance level of the tests (Holm-corrected over the cells tested on launches).")]
+        [Description("Significance level of the tests (Benjamini-Hochberg-corrected over the cells tested on launches).")]
         [DefaultValue(0.05)]
         public double Alpha { get; init; } = 0.05;
 
@@ -92,7 +92,7 @@ internal sealed class CompareCommand : Command<CompareCommand.Settings>
                     c.DetectableChangePercent is { } d ? d.ToString("0.0", CultureInfo.InvariantCulture) + "%" : "",
                     Colour(c.Verdict));
             console.Write(table);
-            console.MarkupLine("[grey]p: Welch's t on the cells' log launch medians, Holm-corrected over the cells tested on launches (\"MW\": Mann-Whitney U on one process's raw samples; \"CI\": whether the medians' 95% confidence intervals overlap); detectable: smallest change the launch test would find with 80% power.[/]");
+            console.MarkupLine("[grey]p: Welch's t on the cells' log launch medians, Benjamini-Hochberg-corrected over the cells tested on launches (\"MW\": Mann-Whitney U on one process's raw samples; \"CI\": whether the medians' 95% confidence intervals overlap); detectable: smallest change the launch test would find with 80% power.[/]");
         }
         if (outcome.Backends.Count > 0)
         {
