@@ -46,6 +46,12 @@ public enum SignificanceMethod
     /// p-values corrected for the number of cells by Benjamini and Hochberg's method.
     /// </summary>
     WelchLaunches,
+    /// <summary>
+    /// A t-test on the natural logs of the launch medians with the machine state as a blocking factor
+    /// (<see cref="Statistics.StateBlockedTest"/>): for a multi-threaded cell whose launches fell into several
+    /// machine states in both runs; corrected for the number of cells like <see cref="WelchLaunches"/>.
+    /// </summary>
+    StateBlockedLaunches,
     /// <summary>Two-sided Mann-Whitney U test on the raw samples of both cells (Perfolizer); within one process each.</summary>
     MannWhitney,
     /// <summary>The two medians' 95% confidence intervals do not overlap (conservative: about α ≈ 0.006 for equal widths).</summary>
@@ -114,4 +120,11 @@ public sealed record BackendComparison(string Backend, int Cells, double? Geomet
 {
     /// <summary>Change of the geometric mean in percent (positive = slower).</summary>
     public double? ChangePercent => GeometricMeanRatio is { } r ? (r - 1) * 100 : null;
+}
+
+/// <summary>Which methods test a cell on its launches (worker processes), rather than within one process.</summary>
+public static class SignificanceMethods
+{
+    public static bool IsLaunchTest(this SignificanceMethod method) =>
+        method is SignificanceMethod.WelchLaunches or SignificanceMethod.StateBlockedLaunches;
 }

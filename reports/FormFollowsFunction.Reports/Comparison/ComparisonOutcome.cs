@@ -23,7 +23,7 @@ public sealed record ComparisonOutcome(
     public SpeedupCoverage SpeedupCoverage => SpeedupCoverage.Of(Speedups);
 
     /// <summary>Cells whose decision came from Welch's test on launches (the family the multiple-testing correction counts).</summary>
-    public int LaunchTestedCells => Cells.Count(c => c.Method == SignificanceMethod.WelchLaunches);
+    public int LaunchTestedCells => Cells.Count(c => c.Method.IsLaunchTest());
 
     /// <summary>Backends whose geometric-mean change is a regression.</summary>
     public IReadOnlyList<BackendComparison> BackendRegressions => Backends.Where(b => b.Verdict == BackendVerdict.Regression).ToList();

@@ -64,6 +64,7 @@ public static class ComparisonWriter
     public static string MethodName(SignificanceMethod method) => method switch
     {
         SignificanceMethod.WelchLaunches => "Welch t on launches",
+        SignificanceMethod.StateBlockedLaunches => "t on launches, state-blocked",
         SignificanceMethod.MannWhitney => "Mann-Whitney U",
         SignificanceMethod.IntervalOverlap => "95% CI overlap",
         _ => "",
@@ -134,6 +135,7 @@ public static class ComparisonWriter
         md.Append("- Cells are matched by model, backend, threads, batch and resolution. Ratio = new median latency / base median latency (the rows' `median_ms`; above 1 = slower).\n");
         md.Append(Invariant($"- A cell is a regression only if its ratio is above {1 + o.ThresholdPercent / 100:0.###} (the threshold) **and** the difference is significant; an improvement only if below {1 - o.ThresholdPercent / 100:0.###} and significant. Beyond the threshold but not significant: \"not significant\". A cell that was ok and is not any more is \"newly failing\", and an ok cell of the base run that the new run lacks is lost; both fail the comparison like regressions.\n"));
         md.Append(Invariant($"- Launches: a sweep measures each cell in several worker processes (launches), one per round, so the variation between processes (memory layout, thread placement, neighbours, the machine's state at that moment) is in the data. Where both cells have at least {RunComparer.MinimumLaunches} ok launches, the test is **Welch's t-test** on the natural logs of the launch medians (the log makes a process's some-percent-slower additive; Welch allows the two runs different spreads; p from Student's t with Welch-Satterthwaite degrees of freedom).\n"));
+        md.Append(Invariant($"- Machine states (multi-threaded cells; docs/benchmarks.md, \"Machine states\"): launches during which the core-to-core round trip changed state are set aside. Where both runs have launches in several states, the test is a t-test with the state as a blocking factor: the runs' difference within each state, weighted by 1 / (1/n₁ + 1/n₂), over the variance pooled within every run and state (at least {RunComparer.MinimumBlockedDegreesOfFreedom} degrees of freedom). Otherwise the launches of the one state in which both runs have most, at least {RunComparer.MinimumLaunches} each; where there are none, \"machine state changed\".\n"));
         md.Append("- Many cells are tested at once, so some would pass p < α by chance alone. The launch tests' p-values are therefore corrected with **Benjamini and Hochberg's method** (sort the m p-values; the i-th smallest is multiplied by m / i, and an adjusted value is never above the one after it). When nothing changed, the chance of even one flagged cell stays below α; when a backend changed in many cells, at most a share α of the flagged cells is expected to be false, and the changed cells are found rather than only the strongest. A cell is significant when its adjusted p-value (\"p (BH)\") is below α.\n");
         md.Append(Invariant($"- Detectable change: for each cell tested on launches, the smallest change its test would have found with {RunComparer.DetectionPower:0%} power at the noise its launches showed, exp((t(1 − α′/2, df) + t({RunComparer.DetectionPower:0.0}, df)) · √(s₁²/n₁ + s₂²/n₂)) − 1 in percent, with s the standard deviations of the log launch medians, n the launch counts and α′ = α / m, the level the correction asks of a single changed cell among m. A cell whose detectable change exceeds the threshold could have hidden a regression of the threshold's size.\n"));
         md.Append("- Backends: the geometric mean of a backend's cell ratios, with a 95% Student t interval over its cells, decides a slow-down spread thinly over many cells that no single cell shows; its verdict is a regression when the whole interval lies above 1 + threshold, and a backend regression fails the comparison like a cell regression.\n");
@@ -292,6 +294,7 @@ public static class ComparisonWriter
     public static string TestName(SignificanceMethod method) => method switch
     {
         SignificanceMethod.WelchLaunches => "welch-launches",
+        SignificanceMethod.StateBlockedLaunches => "state-blocked-launches",
         SignificanceMethod.MannWhitney => "mann-whitney",
         SignificanceMethod.IntervalOverlap => "ci-overlap",
         _ => "",

@@ -66,8 +66,8 @@ public static class RunComparer
         var prepared = keys.Select(k => Prepare(baseRun, baseRows[k], newRun, newRows[k], options.Alpha)).ToList();
 
         // Benjamini-Hochberg over every cell tested on launches: the family is all of them, whatever their change.
-        var tested = prepared.Where(p => p.Welch is not null).ToList();
-        var adjusted = MultipleTesting.BenjaminiHochberg(tested.Select(p => p.Welch!.PValue).ToList());
+        var tested = prepared.Where(p => p.LaunchTest is not null).ToList();
+        var adjusted = MultipleTesting.BenjaminiHochberg(tested.Select(p => p.LaunchTest!.PValue).ToList());
         var adjustedOf = tested.Select((p, i) => (p.Key, P: adjusted[i])).ToDictionary(x => x.Key, x => x.P);
         double detectionAlpha = options.Alpha / Math.Max(1, tested.Count);
         var cells = prepared.Select(p => Decide(p, adjustedOf, detectionAlpha, options)).ToList();
@@ -89,16 +89,18 @@ public static class RunComparer
 
     /// <summary>
     /// A matched cell before the verdict: the rows, the test that could be made, and where launches were
-    /// chosen by machine state, the ratio of the chosen launches' medians (else the rows' medians give it).
+    /// chosen by machine state, the ratio those launches give (else the rows' medians give it).
     /// </summary>
     private sealed record Prepared(
         CellKey Key, ResultRow Base, ResultRow New, bool BaseOk, bool NewOk, int BaseLaunches, int NewLaunches,
-        IReadOnlyList<string> ConfigurationChanges, WelchTest? Welch,
+        IReadOnlyList<string> ConfigurationChanges, ILaunchTest? LaunchTest,
         SignificanceMethod OtherMethod, double? OtherP, bool OtherSignificant, string TestNote)
     {
         public string? MachineStateChange { get; init; }
 
         public double? ChosenRatio { get; init; }
+
+        public SignificanceMethod LaunchMethod => LaunchTest is StateBlockedTest ? SignificanceMethod.StateBlockedLaunches : SignificanceMethod.WelchLaunches;
     }
 
     private static Prepared Prepare(LoadedRun baseRun, ResultRow baseRow, LoadedRun newRun, ResultRow newRow, double alpha)
@@ -118,21 +120,28 @@ public static class RunComparer
             changedDuring = baseLaunches.Count - steadyBase.Count + newLaunches.Count - steadyNew.Count;
             (baseLaunches, newLaunches) = ([.. steadyBase], [.. steadyNew]);
         }
-        var states = InCommonState(baseRow, baseLaunches, newRow, newLaunches);
+        var states = InCommonStates(baseRow, baseLaunches, newRow, newLaunches);
         if (states.Change is { } change) return empty with { MachineStateChange = change };
-        // Launches that something else on the machine slowed are set aside on each side, as the cells' own rows do.
-        var (baseChosen, newChosen) = (DisturbedLaunches.Without(states.Base, m => m), DisturbedLaunches.Without(states.New, m => m));
-        int disturbed = states.Base.Count - baseChosen.Count + states.New.Count - newChosen.Count;
+        // Launches that something else on the machine slowed are set aside on each side (within each state), as the cells' own rows do.
+        var strata = states.Strata.Select(s => (Base: DisturbedLaunches.Without(s.Base, m => m), New: DisturbedLaunches.Without(s.New, m => m))).ToList();
+        int disturbed = states.Strata.Sum(s => s.Base.Count + s.New.Count) - strata.Sum(s => s.Base.Count + s.New.Count);
         string launchNote = string.Join("; ", new[]
         {
             changedDuring > 0 ? $"{changedDuring} launch(es) during which the machine state changed set aside" : "",
             states.Note,
             disturbed > 0 ? $"{disturbed} disturbed launch(es) set aside" : "",
         }.Where(n => n.Length > 0));
+        static List<double> Logs(IEnumerable<double> medians) => [.. medians.Select(m => Math.Log(m))];
+        if (strata.Count > 1)
+        {
+            var blocked = StateBlockedTest.Compare([.. strata.Select(s => ((IReadOnlyList<double>)Logs(s.Base), (IReadOnlyList<double>)Logs(s.New)))]);
+            return empty with { LaunchTest = blocked, TestNote = launchNote, ChosenRatio = Math.Exp(blocked.Difference) };
+        }
+        var (baseChosen, newChosen) = strata[0];
         if (baseChosen.Count >= MinimumLaunches && newChosen.Count >= MinimumLaunches)
             return empty with
             {
-                Welch = WelchTest.Compare(baseChosen.Select(m => Math.Log(m)).ToList(), newChosen.Select(m => Math.Log(m)).ToList()),
+                LaunchTest = WelchTest.Compare(Logs(baseChosen), Logs(newChosen)),
                 TestNote = launchNote,
                 ChosenRatio = launchNote.Length > 0 ? newChosen.Median() / baseChosen.Median() : null,
             };
@@ -143,38 +152,55 @@ public static class RunComparer
     private static IReadOnlyList<ResultRow> Steady(IReadOnlyList<ResultRow> launches) =>
         CoreLatencyStates.WithoutChanges(launches, l => l.CoreLatencyNs, l => l.CoreLatencyAfterNs);
 
+    /// <summary>Fewest degrees of freedom, pooled within runs and states, for the state-blocked test (<see cref="StateBlockedTest"/>).</summary>
+    public const int MinimumBlockedDegreesOfFreedom = 2;
+
     /// <summary>
-    /// The launch medians a cell is compared on. A single-threaded cell, or one whose launches lack the
-    /// core-to-core figure, uses all its ok launches. A multi-threaded cell uses those of the machine state
-    /// (<see cref="CoreLatencyStates"/>) in which both runs have most launches; where no state has
-    /// <see cref="MinimumLaunches"/> launches of each run (or, for runs without launches, where the two
+    /// The launch medians a cell is compared on, as strata of one machine state each. A single-threaded cell,
+    /// or one whose launches lack the core-to-core figure, is one stratum of all its ok launches. A
+    /// multi-threaded cell uses the states (<see cref="CoreLatencyStates"/>) in which both runs have launches:
+    /// several, compared with the state as a blocking factor, where they leave at least
+    /// <see cref="MinimumBlockedDegreesOfFreedom"/> degrees of freedom and <see cref="MinimumLaunches"/> launches
+    /// of each run; else the one state in which both runs have most launches, with at least
+    /// <see cref="MinimumLaunches"/> of each. Where neither holds (or, for runs without launches, where the two
     /// rows' states differ), the cell is not comparable and <c>Change</c> says why.
     /// </summary>
-    private static (IReadOnlyList<double> Base, IReadOnlyList<double> New, string Note, string? Change) InCommonState(
+    private static (IReadOnlyList<(IReadOnlyList<double> Base, IReadOnlyList<double> New)> Strata, string Note, string? Change) InCommonStates(
         ResultRow baseRow, IReadOnlyList<ResultRow> baseLaunches, ResultRow newRow, IReadOnlyList<ResultRow> newLaunches)
     {
         static List<double> Medians(IEnumerable<ResultRow> launches) => [.. launches.Select(l => l.MedianMs!.Value)];
-        var all = (Medians(baseLaunches), Medians(newLaunches), "", (string?)null);
-        if (!CoreLatencyStates.Matters(baseRow.Threads)) return all;
+        IReadOnlyList<(IReadOnlyList<double>, IReadOnlyList<double>)> all = [(Medians(baseLaunches), Medians(newLaunches))];
+        if (!CoreLatencyStates.Matters(baseRow.Threads)) return (all, "", null);
         if (baseLaunches.Count == 0 || newLaunches.Count == 0)
             return CoreLatencyStates.Same(baseRow.CoreLatencyNs, newRow.CoreLatencyNs)
-                ? all
-                : (all.Item1, all.Item2, "", $"core-to-core round trip {RoundTrip(baseRow.CoreLatencyNs)} in the base run, {RoundTrip(newRow.CoreLatencyNs)} in the new one");
+                ? (all, "", null)
+                : (all, "", $"core-to-core round trip {RoundTrip(baseRow.CoreLatencyNs)} in the base run, {RoundTrip(newRow.CoreLatencyNs)} in the new one");
 
         var launches = baseLaunches.Select(l => (Side: 0, Row: l)).Concat(newLaunches.Select(l => (Side: 1, Row: l))).ToList();
-        if (launches.Any(l => l.Row.CoreLatencyNs is not > 0)) return all;
+        if (launches.Any(l => l.Row.CoreLatencyNs is not > 0)) return (all, "", null);
         var stateOf = CoreLatencyStates.Of([.. launches.Select(l => l.Row.CoreLatencyNs)]);
         var byState = launches.Select((l, i) => (l.Side, l.Row, State: stateOf[i]!.Value)).GroupBy(l => l.State)
             .Select(g => (State: g.Key, Base: Medians(g.Where(l => l.Side == 0).Select(l => l.Row)), New: Medians(g.Where(l => l.Side == 1).Select(l => l.Row))))
+            .OrderBy(s => s.State)
             .ToList();
-        if (byState.Count == 1) return all;
+        if (byState.Count == 1) return (all, "", null);
+
+        string Counts((double State, List<double> Base, List<double> New) s) =>
+            $"{CoreLatencyStates.Name(s.State)} ({s.Base.Count} of {baseLaunches.Count} base, {s.New.Count} of {newLaunches.Count} new)";
+        var shared = byState.Where(s => s.Base.Count > 0 && s.New.Count > 0).ToList();
+        if (shared.Count > 1 && shared.Sum(s => s.Base.Count - 1 + s.New.Count - 1) >= MinimumBlockedDegreesOfFreedom
+            && shared.Sum(s => s.Base.Count) >= MinimumLaunches && shared.Sum(s => s.New.Count) >= MinimumLaunches)
+        {
+            string others = shared.Count < byState.Count ? "; the others ran in another machine state" : "";
+            return ([.. shared.Select(s => ((IReadOnlyList<double>)s.Base, (IReadOnlyList<double>)s.New))],
+                $"compared within each machine state, the state a blocking factor: core-to-core round trips {string.Join(" and ", shared.Select(Counts))}{others}", null);
+        }
         var best = byState.OrderByDescending(s => Math.Min(s.Base.Count, s.New.Count)).ThenByDescending(s => s.Base.Count + s.New.Count).ThenBy(s => s.State).First();
         if (Math.Min(best.Base.Count, best.New.Count) < MinimumLaunches)
-            return (all.Item1, all.Item2, "", $"core-to-core round trip {States(byState.Select(s => (s.State, s.Base.Count)))} in the base run, "
-                + $"{States(byState.Select(s => (s.State, s.New.Count)))} in the new one; fewer than {MinimumLaunches} launches of each run share a state");
-        return (best.Base, best.New,
-            $"compared on the launches at a core-to-core round trip of {CoreLatencyStates.Name(best.State)} ({best.Base.Count} of {baseLaunches.Count} base, "
-            + $"{best.New.Count} of {newLaunches.Count} new); the others ran in another machine state", null);
+            return (all, "", $"core-to-core round trip {States(byState.Select(s => (s.State, s.Base.Count)))} in the base run, "
+                + $"{States(byState.Select(s => (s.State, s.New.Count)))} in the new one; the launches both runs measured in one state are too few to test");
+        return ([(best.Base, best.New)],
+            $"compared on the launches at a core-to-core round trip of {Counts(best)}; the others ran in another machine state", null);
     }
 
     private static string RoundTrip(double? ns) => ns is > 0 ? CoreLatencyStates.Name(ns.Value) : "unknown";
@@ -217,13 +243,13 @@ public static class RunComparer
         SignificanceMethod method;
         double? p, pAdjusted = null, detectable = null;
         bool significant;
-        if (c.Welch is { } welch)
+        if (c.LaunchTest is { } test)
         {
-            method = SignificanceMethod.WelchLaunches;
-            p = welch.PValue;
+            method = c.LaunchMethod;
+            p = test.PValue;
             pAdjusted = adjustedOf[c.Key];
             significant = pAdjusted < options.Alpha;
-            detectable = (Math.Exp(welch.DetectableDifference(detectionAlpha, DetectionPower)) - 1) * 100;
+            detectable = (Math.Exp(test.DetectableDifference(detectionAlpha, DetectionPower)) - 1) * 100;
         }
         else
         {
@@ -309,7 +335,7 @@ public static class RunComparer
     private static List<string> MethodWarnings(LoadedRun baseRun, LoadedRun newRun, IReadOnlyList<CellComparison> cells)
     {
         var withinProcess = cells.Where(c => c.Ratio is not null && c.Verdict is not (ComparisonVerdict.ConfigurationChanged or ComparisonVerdict.MachineStateChanged)
-            && c.Method != SignificanceMethod.WelchLaunches).ToList();
+            && !c.Method.IsLaunchTest()).ToList();
         if (withinProcess.Count == 0) return [];
         var reasons = new List<string>();
         foreach (var (run, side) in new[] { (baseRun, "base"), (newRun, "new") })

@@ -378,6 +378,54 @@ public sealed class RunComparerTests : IDisposable
     }
 
     [Fact]
+    public void Launches_split_between_machine_states_in_both_runs_are_compared_with_the_state_as_a_blocking_factor()
+    {
+        // The host moved the CPUs in both runs: the base run's first round far apart (twice as slow) and the rest close,
+        // the new run the other way round, so no one state holds two launches of each run; ort-cpu is 25% slower in the new run.
+        var baseRun = Write(Launched with { RunId = "base", Seed = 197, CoreLatencyOfRound = r => r == 1 ? 420 : 105, RoundDrift = r => r == 1 ? 2.0 : 1.0 });
+        var newRun = Write(Launched with
+        {
+            RunId = "new", Seed = 198,
+            CoreLatencyOfRound = r => r == 1 ? 105 : 420, RoundDrift = r => r == 1 ? 1.0 : 2.0,
+            LatencyFactor = (backend, _) => backend == "ort-cpu" ? 1.25 : 1.0,
+        });
+
+        var outcome = RunComparer.Compare(baseRun, newRun, new ComparisonOptions());
+
+        Assert.All(outcome.Cells, c =>
+        {
+            Assert.Equal(SignificanceMethod.StateBlockedLaunches, c.Method);
+            Assert.Contains("the state a blocking factor: core-to-core round trips 105 ns (4 of 5 base, 1 of 5 new) and 420 ns (1 of 5 base, 4 of 5 new)", c.Note);
+        });
+        Assert.All(outcome.Cells.Where(c => c.Key.Backend == "ort-cpu"), c =>
+        {
+            Assert.Equal(ComparisonVerdict.Regression, c.Verdict);
+            Assert.InRange(c.Ratio!.Value, 1.15, 1.35);
+        });
+        Assert.All(outcome.Cells.Where(c => c.Key.Backend == "torch-cpu"),
+            c => Assert.DoesNotContain(c.Verdict, new[] { ComparisonVerdict.Regression, ComparisonVerdict.Improvement }));
+        Assert.Equal(BackendVerdict.Regression, outcome.Backends.Single(b => b.Backend == "ort-cpu").Verdict);
+
+        string output = _temp.Combine("compare");
+        ComparisonWriter.Write(outcome, output);
+        Assert.All(ReadCsv(Path.Combine(output, "compare.csv")), r => Assert.Equal("state-blocked-launches", r["test"]));
+    }
+
+    [Fact]
+    public void The_state_blocked_test_weighs_each_states_difference_and_pools_the_variance_within_runs_and_states()
+    {
+        // Differences 1 and 1; weights 1/(1/3 + 1/3) = 1.5 and 1/(1/2 + 1/2) = 1; squares 2 + 2 + 0.5 + 0.5 over df 2 + 2 + 1 + 1.
+        var test = FormFollowsFunction.Reports.Statistics.StateBlockedTest.Compare([([1, 2, 3], [2, 3, 4]), ([10, 11], [11, 12])]);
+        Assert.Equal(1, test.Difference, 12);
+        Assert.Equal(6, test.DegreesOfFreedom);
+        Assert.Equal(Math.Sqrt(5.0 / 6 / 2.5), test.StandardError, 12);
+        Assert.Equal(Math.Sqrt(3), test.T, 12);
+        Assert.InRange(test.PValue, 0.13, 0.14); // R: 2 * pt(-sqrt(3), 6) = 0.1340
+        // The states' levels (1..3 against 10..12) do not enter: only the runs' differences within each state.
+        Assert.Throws<ArgumentException>(() => FormFollowsFunction.Reports.Statistics.StateBlockedTest.Compare([([1], [2]), ([3], [4])]));
+    }
+
+    [Fact]
     public void A_launch_during_which_the_machine_state_changed_does_not_hide_a_regression()
     {
         // Both runs with the CPUs far apart (420 ns); ort-cpu 25% slower in the new run. Its round-2 launch probed 420 ns,

@@ -89,10 +89,11 @@ internal sealed class CompareCommand : Command<CompareCommand.Settings>
                     Markup.Escape(c.Base.IsOk ? Ms(c.Base.MedianMs) : c.Base.Status), Markup.Escape(c.New.IsOk ? Ms(c.New.MedianMs) : c.New.Status),
                     Signed(c.ChangePercent),
                     Markup.Escape(PValue(c)),
-                    c.DetectableChangePercent is { } d ? d.ToString("0.0", CultureInfo.InvariantCulture) + "%" : "",
+                    // Two launches on a side give a t with about one degree of freedom: "detectable" runs to millions of percent.
+                    c.DetectableChangePercent is { } d ? d > 1000 ? ">1000%" : d.ToString("0.0", CultureInfo.InvariantCulture) + "%" : "",
                     Colour(c.Verdict));
             console.Write(table);
-            console.MarkupLine("[grey]p: Welch's t on the cells' log launch medians, Benjamini-Hochberg-corrected over the cells tested on launches (\"MW\": Mann-Whitney U on one process's raw samples; \"CI\": whether the medians' 95% confidence intervals overlap); detectable: smallest change the launch test would find with 80% power.[/]");
+            console.MarkupLine("[grey]p: Welch's t on the cells' log launch medians (within each machine state where launches fell into several), Benjamini-Hochberg-corrected over the cells tested on launches (\"MW\": Mann-Whitney U on one process's raw samples; \"CI\": whether the medians' 95% confidence intervals overlap); detectable: smallest change the launch test would find with 80% power.[/]");
         }
         if (outcome.Backends.Count > 0)
         {
@@ -138,7 +139,7 @@ internal sealed class CompareCommand : Command<CompareCommand.Settings>
 
     private static string PValue(CellComparison c) => c.Method switch
     {
-        SignificanceMethod.WelchLaunches => P(c.PAdjusted!.Value),
+        SignificanceMethod.WelchLaunches or SignificanceMethod.StateBlockedLaunches => P(c.PAdjusted!.Value),
         SignificanceMethod.MannWhitney => "MW " + P(c.PValue!.Value),
         SignificanceMethod.IntervalOverlap => c.Significant ? "CI apart" : "CI overlap",
         _ => "",
