@@ -25,6 +25,22 @@ public sealed record ComparisonOutcome(
     /// <summary>Cells whose decision came from Welch's test on launches (the family the multiple-testing correction counts).</summary>
     public int LaunchTestedCells => Cells.Count(c => c.Method.IsLaunchTest());
 
+    /// <summary>
+    /// "regression found", or "no regression", or, where machine states kept cells from being tested,
+    /// "no regression among the 12 tested cells; 4 not tested (machine state changed)": a pass that checked
+    /// nothing must not read like one that checked everything.
+    /// </summary>
+    public string Result
+    {
+        get
+        {
+            if (HasRegression) return "regression found";
+            int untested = Cells.Count(c => c.Verdict == ComparisonVerdict.MachineStateChanged);
+            return untested == 0 ? "no regression"
+                : $"no regression among the {Cells.Count(c => c.Ratio is not null) - untested} tested cells; {untested} not tested (machine state changed)";
+        }
+    }
+
     /// <summary>Backends whose geometric-mean change is a regression.</summary>
     public IReadOnlyList<BackendComparison> BackendRegressions => Backends.Where(b => b.Verdict == BackendVerdict.Regression).ToList();
 

@@ -77,7 +77,7 @@ public static class ComparisonWriter
         md.Append($"# Comparison: {Escape(outcome.New.RunId)} against {Escape(outcome.Base.RunId)}\n\n");
         md.Append($"Base run: `{outcome.Base.Folder.Path}`  \nNew run: `{outcome.New.Folder.Path}`\n\n");
         md.Append(Invariant($"Threshold {o.ThresholdPercent:0.##}% of the base median; significance level α = {o.Alpha:0.###}, {RunComparer.Correction}-corrected over the {outcome.LaunchTestedCells} cell(s) tested on launches. "));
-        md.Append($"Result: **{(outcome.HasRegression ? "regression found" : "no regression")}**.\n\n");
+        md.Append($"Result: **{outcome.Result}**.\n\n");
 
         if (outcome.Warnings.Count > 0)
         {
@@ -149,7 +149,8 @@ public static class ComparisonWriter
     {
         var coverage = outcome.SpeedupCoverage;
         if (outcome.Speedups.Count == 0) return "No accelerated cell has a speed-up over torch-cpu in both runs.";
-        string share = coverage.Share is { } s ? Invariant($"{coverage.Inside} of {coverage.Compared} ({s:0%})") : "none (no intervals)";
+        string share = coverage.Share is { } s ? Invariant($"{coverage.Inside} of {coverage.Compared} ({s:0%})")
+            : coverage.MachineStateChanged == outcome.Speedups.Count ? "none comparable" : "none (no intervals)";
         string repeat = coverage.RepeatCompared > 0
             ? Invariant($"; inside the other run's 95% repeat interval: {coverage.RepeatInside} of {coverage.RepeatCompared} ({(double)coverage.RepeatInside / coverage.RepeatCompared:0%})")
             : "";

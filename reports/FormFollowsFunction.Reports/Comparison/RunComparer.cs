@@ -81,7 +81,7 @@ public static class RunComparer
             ConfigurationDifferences(baseRun.Manifest.Configuration, newRun.Manifest.Configuration),
             VersionDifferences(baseRun.Manifest.Versions, newRun.Manifest.Versions),
             backends,
-            [.. MethodWarnings(baseRun, newRun, cells), .. MachineWideWarnings(backends)])
+            [.. MethodWarnings(baseRun, newRun, cells), .. MachineWideWarnings(backends), .. MachineStateWarnings(cells)])
         {
             Speedups = SpeedupComparison.Of(baseRun, newRun),
         };
@@ -329,6 +329,25 @@ public static class RunComparer
                 + "which pair the backends within each run"];
         }
         return [];
+    }
+
+    /// <summary>
+    /// A warning when cells could not be compared because the two runs measured them in different machine
+    /// states: they are neither tested nor in their backend's geometric mean, so a regression in them goes
+    /// unseen. On the build VM a whole run once fell into the near state and its base into the far one, and
+    /// all 16 cells of a planted +25% slow-down came out "machine state changed".
+    /// </summary>
+    private static List<string> MachineStateWarnings(IReadOnlyList<CellComparison> cells)
+    {
+        int changed = cells.Count(c => c.Verdict == ComparisonVerdict.MachineStateChanged);
+        int compared = cells.Count(c => c.Ratio is not null);
+        if (changed == 0) return [];
+        return
+        [
+            $"{changed} of {compared} compared cell(s) ran in different machine states (core-to-core round trip) in the two runs and were not tested: "
+            + "a regression in them would not be seen" + (changed * 2 > compared ? ", and they are most of the comparison" : "")
+            + "; run the new measurement again until it shares the base run's state, or compare single-threaded cells (--threads 1), whose latency does not depend on it",
+        ];
     }
 
     /// <summary>A warning when some cells could only be compared within one process each (no launches, or one per cell).</summary>

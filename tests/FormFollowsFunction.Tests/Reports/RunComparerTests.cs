@@ -349,6 +349,11 @@ public sealed class RunComparerTests : IDisposable
         });
         Assert.All(outcome.Backends, b => Assert.Equal(0, b.Cells));
         Assert.False(outcome.HasRegression);
+        // Nothing was tested, and the user is told so rather than left with a quiet pass.
+        string warning = Assert.Single(outcome.Warnings, w => w.Contains("ran in different machine states", StringComparison.Ordinal));
+        Assert.StartsWith("30 of 30 compared cell(s)", warning);
+        Assert.Contains("they are most of the comparison", warning);
+        Assert.Equal("no regression among the 0 tested cells; 30 not tested (machine state changed)", outcome.Result);
     }
 
     [Fact]
