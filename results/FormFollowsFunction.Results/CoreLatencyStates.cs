@@ -24,10 +24,15 @@ public static class CoreLatencyStates
     /// Whether the machine state changed while a launch ran: its round trip measured before the engine
     /// loaded and again after the worker exited belong to different states. Such a launch's median mixes two
     /// machines (on the build VM one launch probed 352 ns, then ran as fast as the 105 ns state), so it is set
-    /// aside (<see cref="WithoutChanges"/>). False when either figure is unknown.
+    /// aside (<see cref="WithoutChanges"/>). The two figures must be more than <see cref="ChangeRatio"/> apart:
+    /// a single reading strays further within a state than a row's median does (61–170 ns in the build VM's
+    /// near state), while the states themselves are 4x apart. False when either figure is unknown.
     /// </summary>
     public static bool ChangedDuring(double? beforeNs, double? afterNs) =>
-        beforeNs is > 0 && afterNs is > 0 && !Same(beforeNs, afterNs);
+        beforeNs is > 0 && afterNs is > 0 && Math.Max(beforeNs.Value, afterNs.Value) > ChangeRatio * Math.Min(beforeNs.Value, afterNs.Value);
+
+    /// <summary>How far apart a launch's probes before and after it must be to show that the state changed while it ran.</summary>
+    public const double ChangeRatio = 2;
 
     /// <summary>
     /// The items (launches of one multi-threaded cell) during which the machine state did not change

@@ -117,7 +117,7 @@ public sealed class SweepRunner(SweepConfiguration configuration, RunFolder fold
         double before = measured.CoreLatencyNs.Value;
         string where = $"{launch.Cell.Model.Id} on {launch.Cell.Backend.Name} in round {launch.Round}";
         const string Why = "(a virtual machine's host moved its CPUs); multi-threaded cells are estimated, paired and compared within one state (docs/benchmarks.md, \"Machine states\")";
-        if (_lastCoreLatencyNs is { } last && !CoreLatencyStates.Same(last, before))
+        if (_lastCoreLatencyNs is { } last && CoreLatencyStates.ChangedDuring(last, before))
             observer.Note($"the machine state changed before {where}: core-to-core round trip {CoreLatencyStates.Name(last)} → {CoreLatencyStates.Name(before)} {Why}");
         if (CoreLatencyStates.ChangedDuring(before, measured.CoreLatencyAfterNs))
             observer.Note($"the machine state changed during {where}: core-to-core round trip {CoreLatencyStates.Name(before)} → "
