@@ -40,7 +40,7 @@ internal sealed class CompareCommand : Command<CompareCommand.Settings>
         public double Alpha { get; init; } = 0.05;
 
         [CommandOption("--out <DIR>")]
-        [Description("Folder for compare.md, compare.csv and compare-backends.csv. Default: reports/compare-<base>-vs-<new>.")]
+        [Description("Folder for compare.md, compare.csv, compare-backends.csv and compare-speedups.csv. Default: reports/compare-<base>-vs-<new>.")]
         public string? Out { get; init; }
     }
 
