@@ -22,7 +22,7 @@ public sealed record ComparisonOutcome(
 
     public SpeedupCoverage SpeedupCoverage => SpeedupCoverage.Of(Speedups);
 
-    /// <summary>Cells whose decision came from Welch's test on launches (the family the multiple-testing correction counts).</summary>
+    /// <summary>Cells whose decision came from a test on launches (the family the multiple-testing correction counts).</summary>
     public int LaunchTestedCells => Cells.Count(c => c.Method.IsLaunchTest());
 
     /// <summary>
@@ -35,11 +35,13 @@ public sealed record ComparisonOutcome(
         get
         {
             if (HasRegression) return "regression found";
-            int untested = Cells.Count(c => c.Verdict == ComparisonVerdict.MachineStateChanged);
-            return untested == 0 ? "no regression"
-                : $"no regression among the {Cells.Count(c => c.Ratio is not null) - untested} tested cells; {untested} not tested (machine state changed)";
+            return UntestedCells == 0 ? "no regression"
+                : $"no regression among the {Cells.Count(c => c.Ratio is not null) - UntestedCells} tested cells; {UntestedCells} not tested (machine state changed)";
         }
     }
+
+    /// <summary>Cells the two runs measured in different machine states, which were not tested.</summary>
+    public int UntestedCells => Cells.Count(c => c.Verdict == ComparisonVerdict.MachineStateChanged);
 
     /// <summary>Backends whose geometric-mean change is a regression.</summary>
     public IReadOnlyList<BackendComparison> BackendRegressions => Backends.Where(b => b.Verdict == BackendVerdict.Regression).ToList();

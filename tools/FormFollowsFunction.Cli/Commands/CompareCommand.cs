@@ -118,7 +118,7 @@ internal sealed class CompareCommand : Command<CompareCommand.Settings>
                            $"{outcome.Count(ComparisonVerdict.ConfigurationChanged)} configuration changed, {outcome.Count(ComparisonVerdict.MachineStateChanged)} machine state changed, {outcome.Count(ComparisonVerdict.StillFailing)} failing in both, {unchanged} unchanged within {outcome.Options.ThresholdPercent.ToString("0.##", CultureInfo.InvariantCulture)}%" +
                            (outcome.OnlyInBase.Count + outcome.OnlyInNew.Count > 0 ? $"; {outcome.OnlyInBase.Count} only in base ({outcome.Lost.Count} of them ok there: lost), {outcome.OnlyInNew.Count} only in new" : "") + (outcome.BackendRegressions.Count > 0 ? $"; backend regression(s): {string.Join(", ", outcome.BackendRegressions.Select(b => b.Backend))}" : "") + ".");
         console.MarkupLine(outcome.HasRegression ? "[red bold]regression found[/]"
-            : outcome.Result == "no regression" ? "[green]no regression[/]" : $"[yellow]{Markup.Escape(outcome.Result)}[/]");
+            : outcome.UntestedCells == 0 ? "[green]no regression[/]" : $"[yellow]{Markup.Escape(outcome.Result)}[/]");
     }
 
     private static string Colour(ComparisonVerdict verdict)
