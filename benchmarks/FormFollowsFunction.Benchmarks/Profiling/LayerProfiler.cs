@@ -157,7 +157,8 @@ public sealed class LayerProfiler(ModelCatalog catalog)
     }
 
     /// <summary>Unprofiled run times (warm-up runs left out) and the profiled runs' kernel times per node.</summary>
-    private sealed record OrtRuns(IReadOnlyList<double> PlainMs, IReadOnlyList<OrtNodeTimes> Nodes);
+    /// <param name="ProfiledFaultsPerRun">Minor page faults per recorded profiled run; null where they cannot be counted.</param>
+    private sealed record OrtRuns(IReadOnlyList<double> PlainMs, IReadOnlyList<OrtNodeTimes> Nodes, double? ProfiledFaultsPerRun);
 
     /// <summary>
     /// Unprofiled runs of <paramref name="network"/> before and after the profiled ones, so that a drift of
@@ -176,12 +177,14 @@ public sealed class LayerProfiler(ModelCatalog catalog)
         int half = (request.ProfileIterations + 1) / 2;
 
         var plain = new List<double>();
+        var plainFaults = new FaultCount();
         void TimePlain(int iterations)
         {
             if (iterations == 0) return;
             using var session = new OrtProfilingSession(onnx, backend.CreateSessionOptions(request.Threads), input, inputShape, outputShape);
             for (int i = 0; i < WarmupIterations; i++) session.Run();
-            for (int i = 0; i < iterations; i++) plain.Add(TimeOnce(session.Run));
+            using (plainFaults.Counting(iterations))
+                for (int i = 0; i < iterations; i++) plain.Add(TimeOnce(session.Run));
         }
 
         TimePlain(half);
@@ -190,16 +193,53 @@ public sealed class LayerProfiler(ModelCatalog catalog)
         options.ProfileOutputPathPrefix = profilePrefix;
         options.EnableProfiling = true;
         string profilePath;
+        var profiledFaults = new FaultCount();
         using (var profiled = new OrtProfilingSession(onnx, options, input, inputShape, outputShape))
         {
-            for (int i = 0; i < WarmupIterations + request.ProfileIterations; i++) profiled.Run();
+            for (int i = 0; i < WarmupIterations; i++) profiled.Run();
+            // After the warm-up, whose first run allocates the session's own buffers: the heap the profiler's events will fill.
+            ProfilerHeap.Prepare(ProfilerHeap.BytesFor(network.Nodes.Length, WarmupIterations + request.ProfileIterations));
+            using (profiledFaults.Counting(request.ProfileIterations))
+                for (int i = 0; i < request.ProfileIterations; i++) profiled.Run();
             profilePath = profiled.EndProfiling();
         }
         TimePlain(request.ProfileIterations - half);
         var nodes = OrtProfile.ReadFile(profilePath);
-        if (keepProfile) Console.WriteLine($"ONNX Runtime profile: {Path.GetFullPath(profilePath)}");
+        if (keepProfile)
+        {
+            Console.WriteLine($"ONNX Runtime profile: {Path.GetFullPath(profilePath)}");
+            Console.WriteLine($"minor page faults per run: {profiledFaults} profiled, {plainFaults} unprofiled");
+        }
         else File.Delete(profilePath);
-        return new OrtRuns(plain, nodes);
+        return new OrtRuns(plain, nodes, profiledFaults.PerRun);
+    }
+
+    /// <summary>Minor page faults over counted runs (<see cref="ProfilerHeap.MinorFaults"/>); unknown where the count cannot be read.</summary>
+    private sealed class FaultCount
+    {
+        private long _faults;
+        private int _runs;
+        private bool _unknown;
+
+        public double? PerRun => _unknown || _runs == 0 ? null : (double)_faults / _runs;
+
+        public IDisposable Counting(int runs)
+        {
+            long? start = ProfilerHeap.MinorFaults();
+            return new Scope(() =>
+            {
+                if (start is { } s && ProfilerHeap.MinorFaults() is { } end) _faults += end - s;
+                else _unknown = true;
+                _runs += runs;
+            });
+        }
+
+        public override string ToString() => PerRun is { } f ? f.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) : "unknown";
+
+        private sealed class Scope(Action end) : IDisposable
+        {
+            public void Dispose() => end();
+        }
     }
 
     private static double TimeOnce(Action call)
