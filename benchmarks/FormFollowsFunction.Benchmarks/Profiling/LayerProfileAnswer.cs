@@ -38,11 +38,18 @@ public sealed class LayerProfileAnswer
     /// <summary>The uninstrumented forward pass in this process, in milliseconds: the mean of the typical passes (<see cref="TypicalPasses.Mean"/>), the statistic the layers add up to.</summary>
     public double? EndToEndMs { get; set; }
 
-    /// <summary>ONNX Runtime: the profiler's time per node removed from every node (<see cref="OrtProfilerOverhead"/>), the mean of <see cref="ProfilerCalibrations"/>; null for TorchSharp, where nothing is removed.</summary>
+    /// <summary>
+    /// ONNX Runtime: the profiler's time per node removed from every node (<see cref="OrtProfilerOverhead"/>): the
+    /// mean of <see cref="ProfilerCalibrations"/> scaled to <see cref="OwnGraphCalibration"/>, or that mean alone
+    /// where the network accepts no smaller input; null for TorchSharp, where nothing is removed.
+    /// </summary>
     public OrtProfilerOverhead? ProfilerOverhead { get; set; }
 
-    /// <summary>ONNX Runtime: the calibrations made before and after the cell's profiles; empty for TorchSharp.</summary>
+    /// <summary>ONNX Runtime: the calibration chains' figures before and after the cell's profiles; empty for TorchSharp.</summary>
     public List<OrtProfilerOverhead> ProfilerCalibrations { get; set; } = [];
+
+    /// <summary>ONNX Runtime: the cell's own network at <see cref="FixedCostResolution"/>, profiled and unprofiled, whose excess sets the level removed; null where it was not smaller than the cell's resolution, and for TorchSharp.</summary>
+    public OrtCalibrationRun? OwnGraphCalibration { get; set; }
 
     public List<ProfiledLayer> Layers { get; set; } = [];
 

@@ -78,11 +78,18 @@ public sealed class LayerProfiler(ModelCatalog catalog)
             var fullRuns = RunOrt(ort, network, request, Path.Combine(folder, $"{request.Model}-{request.Resolution}"));
             var smallRuns = RunOrt(ort, tiny, request, Path.Combine(folder, $"{request.Model}-{tinyResolution}"));
             var after = CalibrateOrtProfiler(ort, request);
-            var overhead = OrtProfilerOverhead.Mean([before, after]);
+            var chains = OrtProfilerOverhead.Mean([before, after]);
             Console.WriteLine(FormattableString.Invariant(
-                $"ONNX Runtime profiler overhead per node without / with weights: {before.NodeMs * 1000:0.00} / {before.WeightedNodeMs * 1000:0.00} µs before the profiles, {after.NodeMs * 1000:0.00} / {after.WeightedNodeMs * 1000:0.00} µs after"));
+                $"ONNX Runtime profiler overhead per node without / with weights, calibration chains: {before.NodeMs * 1000:0.00} / {before.WeightedNodeMs * 1000:0.00} µs before the profiles, {after.NodeMs * 1000:0.00} / {after.WeightedNodeMs * 1000:0.00} µs after"));
+            // The chains give the split between nodes with and without weights; the cell's own graph, where it can run smaller, the level.
+            var ownGraph = CalibrationRun(smallRuns);
+            var overhead = tinyResolution < request.Resolution ? chains.ScaledTo(ownGraph) : chains;
+            Console.WriteLine(tinyResolution < request.Resolution
+                ? FormattableString.Invariant($"the network at {tinyResolution} px: profiled kernel times {ownGraph.ProfiledMs:0.000} ms, unprofiled run {ownGraph.PlainMs:0.000} ms, {ownGraph.ExcessMs / ownGraph.Nodes * 1000:0.00} µs per node; removed per node without / with weights: {overhead.NodeMs * 1000:0.00} / {overhead.WeightedNodeMs * 1000:0.00} µs")
+                : FormattableString.Invariant($"the network accepts no smaller input: the chains' mean is removed, {overhead.NodeMs * 1000:0.00} / {overhead.WeightedNodeMs * 1000:0.00} µs"));
             answer.ProfilerOverhead = overhead;
             answer.ProfilerCalibrations = [before, after];
+            answer.OwnGraphCalibration = tinyResolution < request.Resolution ? ownGraph : null;
             (full, endToEnd) = OrtLayers(network, fullRuns, overhead);
             (small, _) = OrtLayers(tiny, smallRuns, overhead);
         }
@@ -133,14 +140,17 @@ public sealed class LayerProfiler(ModelCatalog catalog)
     /// </summary>
     private static OrtProfilerOverhead CalibrateOrtProfiler(OrtBackend backend, CellRequest request)
     {
-        OrtCalibrationRun Run(Network chain)
-        {
-            var runs = RunOrt(backend, chain, request, Path.Combine(Path.GetTempPath(), $"fff-{chain.Id}-{Environment.ProcessId}"), keepProfile: false);
-            var typical = TypicalPasses.LayerMeans(OrtProfile.Passes(runs.Nodes, skipped: WarmupIterations));
-            return new OrtCalibrationRun(typical.Sum(), TypicalPasses.Mean(runs.PlainMs), runs.Nodes.Count, runs.Nodes.Count(n => n.HasWeights));
-        }
+        OrtCalibrationRun Run(Network chain) =>
+            CalibrationRun(RunOrt(backend, chain, request, Path.Combine(Path.GetTempPath(), $"fff-{chain.Id}-{Environment.ProcessId}"), keepProfile: false));
 
         return OrtProfilerOverhead.Measure(Run(OrtProfilerOverhead.ReluChain()), Run(OrtProfilerOverhead.ConvolutionChain()));
+    }
+
+    /// <summary>A graph's typical profiled run (its kernel times summed) beside its typical unprofiled run.</summary>
+    private static OrtCalibrationRun CalibrationRun(OrtRuns runs)
+    {
+        var typical = TypicalPasses.LayerMeans(OrtProfile.Passes(runs.Nodes, skipped: WarmupIterations));
+        return new OrtCalibrationRun(typical.Sum(), TypicalPasses.Mean(runs.PlainMs), runs.Nodes.Count, runs.Nodes.Count(n => n.HasWeights));
     }
 
     /// <summary>The layers of a typical profiled run, each node's kernel time net of the profiler's, and a typical unprofiled run.</summary>

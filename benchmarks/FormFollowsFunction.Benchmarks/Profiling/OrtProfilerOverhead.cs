@@ -76,6 +76,28 @@ public sealed record OrtProfilerOverhead(double NodeMs, double WeightedNodeMs)
         return new OrtProfilerOverhead(calibrations.Average(c => c.NodeMs), calibrations.Average(c => c.WeightedNodeMs));
     }
 
+    /// <summary>
+    /// This calibration's split between nodes with and without weights, scaled so that the nodes of
+    /// <paramref name="graph"/> together lose what its profiled kernel times exceed its unprofiled run by.
+    /// </summary>
+    /// <remarks>
+    /// <paramref name="graph"/> is the cell's own network at the smallest resolution it accepts, where its
+    /// nodes do little work: the profiler's cost per node of that graph (its operators, inputs and thread
+    /// pool sections, in this process) rather than of a chain of ReLUs or 1x1 convolutions. The cost does
+    /// not grow with the resolution once the profiler's heap is faulted in (<see cref="ProfilerHeap"/>), so
+    /// the level found there is removed at the cell's resolution, where it can be checked against the
+    /// unprofiled run. A graph whose profiled run exceeds nothing loses nothing; a calibration that found
+    /// no cost splits the excess equally.
+    /// </remarks>
+    public OrtProfilerOverhead ScaledTo(OrtCalibrationRun graph)
+    {
+        if (graph.Nodes == 0 || graph.ExcessMs <= 0) return new OrtProfilerOverhead(0, 0);
+        double chains = (graph.Nodes - graph.WeightedNodes) * NodeMs + graph.WeightedNodes * WeightedNodeMs;
+        if (chains <= 0) return new OrtProfilerOverhead(graph.ExcessMs / graph.Nodes, graph.ExcessMs / graph.Nodes);
+        double scale = graph.ExcessMs / chains;
+        return new OrtProfilerOverhead(NodeMs * scale, WeightedNodeMs * scale);
+    }
+
     /// <summary>What is removed from a node that took <paramref name="nodeMs"/>: its kind's overhead, but never more than the node's time.</summary>
     public double RemovedFrom(double nodeMs, bool hasWeights) => Math.Min(hasWeights ? WeightedNodeMs : NodeMs, Math.Max(0, nodeMs));
 }

@@ -53,6 +53,29 @@ public sealed class OrtProfilerOverheadTests
     }
 
     [Fact]
+    public void The_chains_split_is_scaled_to_what_the_networks_own_graph_exceeds_its_unprofiled_run_by()
+    {
+        var chains = new OrtProfilerOverhead(NodeMs: 0.004, WeightedNodeMs: 0.006);
+        // 40 nodes without weights and 160 with: 0.16 + 0.96 = 1.12 ms by the chains; the graph's own excess is 1.4 ms, 1.25 times more.
+        var graph = new OrtCalibrationRun(ProfiledMs: 1.7, PlainMs: 0.3, Nodes: 200, WeightedNodes: 160);
+
+        var scaled = chains.ScaledTo(graph);
+
+        Assert.Equal(0.005, scaled.NodeMs, 12);
+        Assert.Equal(0.0075, scaled.WeightedNodeMs, 12);
+        Assert.Equal(graph.ExcessMs, 40 * scaled.NodeMs + 160 * scaled.WeightedNodeMs, 12);
+    }
+
+    [Fact]
+    public void A_graph_whose_profiled_run_exceeds_nothing_loses_nothing_and_chains_that_found_nothing_split_it_equally()
+    {
+        Assert.Equal(new OrtProfilerOverhead(0, 0), new OrtProfilerOverhead(0.004, 0.006).ScaledTo(new OrtCalibrationRun(0.3, 0.35, 100, 50)));
+
+        var equal = new OrtProfilerOverhead(0, 0).ScaledTo(new OrtCalibrationRun(0.5, 0.1, 100, 50));
+        Assert.Equal((0.004, 0.004), (Math.Round(equal.NodeMs, 12), Math.Round(equal.WeightedNodeMs, 12)));
+    }
+
+    [Fact]
     public void Calibrations_before_and_after_are_averaged()
     {
         var mean = OrtProfilerOverhead.Mean([new OrtProfilerOverhead(0.003, 0.004), new OrtProfilerOverhead(0.005, 0.008)]);
