@@ -208,7 +208,7 @@ public sealed class LayerProfiler(ModelCatalog catalog)
         {
             for (int i = 0; i < WarmupIterations; i++) profiled.Run();
             // After the warm-up, whose first run allocates the session's own buffers: the heap the profiler's events will fill.
-            ProfilerHeap.Prepare(ProfilerHeap.BytesFor(network.Nodes.Length, WarmupIterations + request.ProfileIterations));
+            ProfilerHeap.Prepare(ProfilerHeap.BytesFor(network.Nodes.Length, NetworkCounter.Count(network).ActivationBytes, WarmupIterations + request.ProfileIterations));
             using (profiledFaults.Counting(request.ProfileIterations))
                 for (int i = 0; i < request.ProfileIterations; i++) profiled.Run();
             profilePath = profiled.EndProfiling();

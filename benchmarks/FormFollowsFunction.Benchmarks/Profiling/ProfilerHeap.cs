@@ -34,8 +34,14 @@ public static class ProfilerHeap
 
     private const int PageBytes = 4096;
 
-    /// <summary>The heap to fault in for a session of <paramref name="nodes"/> nodes profiled for <paramref name="runs"/> runs.</summary>
-    public static long BytesFor(int nodes, int runs) => Math.Max(MinimumBytes, (long)nodes * runs * BytesPerNodeRun);
+    /// <summary>
+    /// The heap to fault in for a session of <paramref name="nodes"/> nodes profiled for <paramref name="runs"/>
+    /// runs: the events, and each run's activations (every node's output, <c>NetworkCounts.ActivationBytes</c>)
+    /// once more, since ONNX Runtime allocates a run's activation block anew every run and the events
+    /// allocated meanwhile can keep the last one's place from being reused.
+    /// </summary>
+    public static long BytesFor(int nodes, long activationBytes, int runs) =>
+        Math.Max(MinimumBytes, runs * ((long)nodes * BytesPerNodeRun + activationBytes));
 
     /// <summary>Allocates <paramref name="bytes"/> of heap in small blocks, writes every page, and frees them all.</summary>
     public static unsafe void Prepare(long bytes)

@@ -41,7 +41,7 @@ public sealed class ProfilerHeapTests
     [Fact]
     public void The_heap_faulted_in_grows_with_the_events_the_profiler_will_keep_above_a_floor()
     {
-        Assert.Equal(ProfilerHeap.MinimumBytes, ProfilerHeap.BytesFor(nodes: 10, runs: 23));
-        Assert.Equal(235L * 23 * ProfilerHeap.BytesPerNodeRun, ProfilerHeap.BytesFor(nodes: 235, runs: 23));
+        Assert.Equal(ProfilerHeap.MinimumBytes, ProfilerHeap.BytesFor(nodes: 10, activationBytes: 4096, runs: 23));
+        Assert.Equal(23 * (235L * ProfilerHeap.BytesPerNodeRun + 3_000_000), ProfilerHeap.BytesFor(nodes: 235, activationBytes: 3_000_000, runs: 23));
     }
 }
