@@ -22,7 +22,8 @@ namespace FormFollowsFunction.Benchmarks.Profiling;
 /// the network accepts, whose per-layer time is the layer's fixed cost (dispatch, allocation, and the
 /// little work a 1-pixel-scale input leaves). Layer times are means over the typical passes
 /// (<see cref="TypicalPasses"/>), so that they add up to a pass; ONNX Runtime's are net of its profiler's
-/// own time per node (<see cref="OrtProfilerOverhead"/>, calibrated in the same process). The end-to-end
+/// own time per node (<see cref="OrtProfilerOverhead"/>, calibrated in the same process on the network
+/// itself at its smallest input, with the profiler's heap faulted in first: <see cref="ProfilerHeap"/>). The end-to-end
 /// time is the same statistic over uninstrumented forward passes in the same process (the mean of the
 /// typical ones), to show how much the layer times cover.
 /// </summary>
@@ -167,8 +168,7 @@ public sealed class LayerProfiler(ModelCatalog catalog)
     }
 
     /// <summary>Unprofiled run times (warm-up runs left out) and the profiled runs' kernel times per node.</summary>
-    /// <param name="ProfiledFaultsPerRun">Minor page faults per recorded profiled run; null where they cannot be counted.</param>
-    private sealed record OrtRuns(IReadOnlyList<double> PlainMs, IReadOnlyList<OrtNodeTimes> Nodes, double? ProfiledFaultsPerRun);
+    private sealed record OrtRuns(IReadOnlyList<double> PlainMs, IReadOnlyList<OrtNodeTimes> Nodes);
 
     /// <summary>
     /// Unprofiled runs of <paramref name="network"/> before and after the profiled ones, so that a drift of
@@ -221,7 +221,7 @@ public sealed class LayerProfiler(ModelCatalog catalog)
             Console.WriteLine($"minor page faults per run: {profiledFaults} profiled, {plainFaults} unprofiled");
         }
         else File.Delete(profilePath);
-        return new OrtRuns(plain, nodes, profiledFaults.PerRun);
+        return new OrtRuns(plain, nodes);
     }
 
     /// <summary>Minor page faults over counted runs (<see cref="ProfilerHeap.MinorFaults"/>); unknown where the count cannot be read.</summary>
