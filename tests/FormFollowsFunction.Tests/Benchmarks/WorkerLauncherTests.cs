@@ -48,8 +48,10 @@ public sealed class WorkerLauncherTests : IDisposable
     [Fact]
     public void A_worker_ended_by_Ctrl_C_was_interrupted_not_crashed()
     {
-        var launcher = new WorkerLauncher("/bin/sh", []);
-        var exit = launcher.Run(["-c", "kill -INT $$"], _folder.Combine("sigint.log"), TimeSpan.FromSeconds(30), CancellationToken.None);
+        // env restores SIGINT's default action first: a test run started in the background by a non-interactive
+        // shell inherits SIGINT ignored, and a shell that ignores it outlives its own kill -INT and exits 0.
+        var launcher = new WorkerLauncher("/usr/bin/env", []);
+        var exit = launcher.Run(["--default-signal=INT", "/bin/sh", "-c", "kill -INT $$"], _folder.Combine("sigint.log"), TimeSpan.FromSeconds(30), CancellationToken.None);
 
         Assert.Equal(130, exit.ExitCode);
         Assert.True(exit.Cancelled);
