@@ -12,13 +12,13 @@ internal static class TinySweep
 {
     public static readonly string[] Models = ["residual-d1-w0.25", "plain-d1-w0.25", "dwbottleneck-d1-w0.25"];
 
-    public static string Yaml(IEnumerable<string>? models = null, IEnumerable<int>? threads = null, double cellTimeoutSeconds = 60, int launches = 1) => $$"""
+    public static string Yaml(IEnumerable<string>? models = null, IEnumerable<int>? threads = null, double cellTimeoutSeconds = 60, int launches = 1, int resolution = 32) => $$"""
         preset: quick
         models: [{{string.Join(", ", models ?? Models)}}]
         patterns: []
         backends: [torch-cpu, ort-cpu]
         threads: [{{string.Join(", ", threads ?? [1])}}]
-        resolution: [32]
+        resolution: [{{resolution}}]
         timing:
           warmup_seconds: 0.02
           warmup_iterations: 2

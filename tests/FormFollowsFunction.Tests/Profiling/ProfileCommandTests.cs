@@ -47,7 +47,8 @@ public sealed class ProfileCommandTests : IDisposable
     [Fact]
     public void Profile_true_in_a_sweep_writes_layers_csv_after_the_timed_launches()
     {
-        string config = TinySweep.WriteConfig(_folder, TinySweep.Yaml(models: [TinySweep.Models[0]]) + "\nprofile: true\n");
+        // 64 px, not the tiny sweep's 32: enough work per node that removing the profiler's cost leaves every cell some time to share out.
+        string config = TinySweep.WriteConfig(_folder, TinySweep.Yaml(models: [TinySweep.Models[0]], resolution: 64) + "\nprofile: true\n");
         string run = _folder.Combine("run");
 
         var result = FffProgram.Run("run", "--config", config, "--out", run, "--no-report");
@@ -56,7 +57,7 @@ public sealed class ProfileCommandTests : IDisposable
         var folder = new RunFolder(run);
         var layers = folder.ReadLayers();
         Assert.Equal(["ort-cpu", "torch-cpu"], layers.Select(r => r.Backend).Distinct().Order());
-        Assert.All(layers, r => Assert.Equal((TinySweep.Models[0], 1, 1, 32), (r.Model, r.Threads, r.Batch, r.Resolution)));
+        Assert.All(layers, r => Assert.Equal((TinySweep.Models[0], 1, 1, 64), (r.Model, r.Threads, r.Batch, r.Resolution)));
         Assert.All(layers.GroupBy(r => r.Key), cell => Assert.Equal(1.0, cell.Sum(r => r.Share ?? 0), 9));
         // The profile pass comes after every timed launch: layers.csv is written later than the last launch row.
         Assert.True(File.GetLastWriteTimeUtc(folder.LayersFile) >= File.GetLastWriteTimeUtc(folder.LaunchesFile));
