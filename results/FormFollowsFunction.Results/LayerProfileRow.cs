@@ -49,6 +49,17 @@ public sealed class LayerProfileRow
     /// </summary>
     [Name("note")] public string Note { get; set; } = "";
 
+    /// <summary>
+    /// The core-to-core round trip before the profiling worker loaded its engine, and after the worker
+    /// ended (measured by the parent), in nanoseconds, as results.csv's columns of the same names: a
+    /// multi-threaded cell whose two figures are more than <see cref="CoreLatencyStates.ChangeRatio"/>
+    /// apart was profiled while the host moved its CPUs (docs/benchmarks.md, "Machine states"). The same
+    /// on every row of a cell; empty where not measured.
+    /// </summary>
+    [Name("core_latency_ns")] public double? CoreLatencyNs { get; set; }
+
+    [Name("core_latency_after_ns")] public double? CoreLatencyAfterNs { get; set; }
+
     [Ignore] public CellKey Key => new(Model, Backend, Threads, Batch, Resolution);
 }
 

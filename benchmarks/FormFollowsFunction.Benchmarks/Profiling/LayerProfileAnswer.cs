@@ -53,5 +53,8 @@ public sealed class LayerProfileAnswer
 
     public List<ProfiledLayer> Layers { get; set; } = [];
 
+    /// <summary>The core-to-core round trip the worker measured before loading the engine, in nanoseconds (<c>core_latency_ns</c>); null where it could not be measured.</summary>
+    public double? CoreLatencyNs { get; set; }
+
     public int WorkerPid { get; set; } = Environment.ProcessId;
 }

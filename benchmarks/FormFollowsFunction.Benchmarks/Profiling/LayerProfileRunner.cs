@@ -1,6 +1,7 @@
 using System.Globalization;
 using FormFollowsFunction.Benchmarks.Backends;
 using FormFollowsFunction.Benchmarks.Worker;
+using FormFollowsFunction.Hardware.Machine;
 using FormFollowsFunction.Results;
 
 namespace FormFollowsFunction.Benchmarks.Profiling;
@@ -79,11 +80,16 @@ public sealed class LayerProfileRunner(WorkerLauncher launcher, string layersFil
         var call = client.Call<LayerProfileAnswer>(WorkerEntry.ProfileMode, request, stem, settings.Timeout, cancellation, settings.Environment);
         if (call.Answer is not { } answer) return new ProfileOutcome(cell, [], call.Exit.Describe(settings.Timeout.TotalSeconds), 0);
         if (!answer.Succeeded) return new ProfileOutcome(cell, [], answer.Error, answer.FixedCostResolution);
-        return new ProfileOutcome(cell, Rows(cell, answer), null, answer.FixedCostResolution, answer.ProfilerOverhead);
+        // In this process, once the worker and its engine threads are gone, as a sweep measures after each launch.
+        double? after = answer.CoreLatencyNs is > 0 ? CoreLatencyProbe.Measure(out _)?.RoundTripNs : null;
+        return new ProfileOutcome(cell, Rows(cell, answer, after), null, answer.FixedCostResolution, answer.ProfilerOverhead);
     }
 
-    /// <summary>The answer as <c>layers.csv</c> rows; <c>share</c> is each layer's time over the cell's summed layer times, so the shares add up to 1.</summary>
-    public static IReadOnlyList<LayerProfileRow> Rows(ProfileCell cell, LayerProfileAnswer answer)
+    /// <summary>
+    /// The answer as <c>layers.csv</c> rows; <c>share</c> is each layer's time over the cell's summed layer times, so
+    /// the shares add up to 1. <paramref name="coreLatencyAfterNs"/> is the round trip measured after the worker ended.
+    /// </summary>
+    public static IReadOnlyList<LayerProfileRow> Rows(ProfileCell cell, LayerProfileAnswer answer, double? coreLatencyAfterNs = null)
     {
         double total = answer.Layers.Sum(l => l.TimeMs);
         return
@@ -93,6 +99,7 @@ public sealed class LayerProfileRunner(WorkerLauncher launcher, string layersFil
                 Model = cell.Model, Backend = cell.Backend.Name, Threads = cell.Threads, Batch = cell.Batch, Resolution = cell.Resolution,
                 Layer = l.Layer, LayerType = l.LayerType, Macs = l.Macs, TimeMs = l.TimeMs, FixedMs = l.FixedMs,
                 ProfilerOverheadMs = l.ProfilerOverheadMs, Share = total > 0 ? l.TimeMs / total : null, EndToEndMs = answer.EndToEndMs, Note = l.Note,
+                CoreLatencyNs = answer.CoreLatencyNs, CoreLatencyAfterNs = coreLatencyAfterNs,
             }),
         ];
     }
@@ -110,7 +117,21 @@ public sealed class LayerProfileRunner(WorkerLauncher launcher, string layersFil
             ? Invariant($", profiler overhead removed {summary.ProfilerOverheadMs:0.00} ms (calibrated: {o.NodeMs * 1000:0.0} µs per node, {o.WeightedNodeMs * 1000:0.0} µs with weights)")
             : "";
         string top = string.Join(", ", summary.Types.Take(3).Select(t => Invariant($"{t.LayerType} {t.Share * 100:0}%")));
-        return Invariant($"{cell}: layers {summary.LayersMs:0.00} ms = {coverage}{overhead}; fixed per-call {summary.FixedShare * 100:0}% (from {outcome.FixedCostResolution} px); top: {top}");
+        return Invariant($"{cell}: layers {summary.LayersMs:0.00} ms = {coverage}{overhead}; fixed per-call {summary.FixedShare * 100:0}% (from {outcome.FixedCostResolution} px); top: {top}")
+            + MachineStateChange(outcome);
+    }
+
+    /// <summary>
+    /// "; the machine state changed during the profile (...)" when a multi-threaded cell's round trips before and
+    /// after its worker are more than <see cref="CoreLatencyStates.ChangeRatio"/> apart (<see cref="CoreLatencyStates.ChangedDuring"/>):
+    /// its layers and its end-to-end time may then come from different states, and its coverage says little.
+    /// </summary>
+    private static string MachineStateChange(ProfileOutcome outcome)
+    {
+        var first = outcome.Rows[0];
+        if (!CoreLatencyStates.Matters(outcome.Cell.Threads) || !CoreLatencyStates.ChangedDuring(first.CoreLatencyNs, first.CoreLatencyAfterNs)) return "";
+        return $"; the machine state changed during the profile (core-to-core round trip {CoreLatencyStates.Name(first.CoreLatencyNs!.Value)} → {CoreLatencyStates.Name(first.CoreLatencyAfterNs!.Value)}): "
+            + "its layers and end-to-end time may come from different states; profile it again";
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

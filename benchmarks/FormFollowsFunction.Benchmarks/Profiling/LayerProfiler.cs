@@ -9,6 +9,7 @@ using FormFollowsFunction.Benchmarks.Backends;
 using FormFollowsFunction.Benchmarks.Backends.OnnxRuntime;
 using FormFollowsFunction.Benchmarks.Backends.Torch;
 using FormFollowsFunction.Benchmarks.Worker;
+using FormFollowsFunction.Hardware.Machine;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -54,6 +55,8 @@ public sealed class LayerProfiler(ModelCatalog catalog)
     {
         var descriptor = BackendCatalog.Get(request.Backend);
         if (!Supports(descriptor)) throw new NotSupportedException($"per-layer profiles are made on torch-cpu and ort-cpu, not {descriptor.Name}");
+        // Before any engine thread exists, as a timed launch measures it; the parent measures again once this process has ended.
+        answer.CoreLatencyNs = CoreLatencyProbe.Measure(out _)?.RoundTripNs;
         var backend = BackendFactory.Create(descriptor, request.Options, request.OneDnnMaxIsa, request.SelfCheck);
         var probe = backend.Probe();
         answer.BackendVersion = probe.Version;

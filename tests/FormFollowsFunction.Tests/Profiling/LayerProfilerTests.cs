@@ -79,7 +79,7 @@ public sealed class LayerProfilerTests : IDisposable
     {
         var answer = new LayerProfileAnswer
         {
-            Succeeded = true, EndToEndMs = 2.5, FixedCostResolution = 1,
+            Succeeded = true, EndToEndMs = 2.5, FixedCostResolution = 1, CoreLatencyNs = 105,
             Layers =
             [
                 new ProfiledLayer("conv1", "dense convolution 3x3", 1000, 1.5, 0.1, LayerProfileNotes.Fused, ProfilerOverheadMs: 0.004),
@@ -91,10 +91,10 @@ public sealed class LayerProfilerTests : IDisposable
         string path = _folder.Combine("layers.csv");
 
         using (var csv = new AppendOnlyCsv<LayerProfileRow>(path))
-            foreach (var row in LayerProfileRunner.Rows(cell, answer))
+            foreach (var row in LayerProfileRunner.Rows(cell, answer, coreLatencyAfterNs: 118))
                 csv.Append(row);
 
-        Assert.Equal("model,backend,threads,batch,resolution,layer,layer_type,macs,time_ms,fixed_ms,profiler_overhead_ms,share,end_to_end_ms,note", File.ReadLines(path).First());
+        Assert.Equal("model,backend,threads,batch,resolution,layer,layer_type,macs,time_ms,fixed_ms,profiler_overhead_ms,share,end_to_end_ms,note,core_latency_ns,core_latency_after_ns", File.ReadLines(path).First());
         var rows = LayersCsv.Read(path);
         Assert.Equal(["conv1", "bn1", "ReorderOutput"], rows.Select(r => r.Layer));
         Assert.Equal(1.0, rows.Sum(r => r.Share!.Value), 12);
@@ -102,6 +102,7 @@ public sealed class LayerProfilerTests : IDisposable
         Assert.All(rows, r => Assert.Equal(cell.Key, r.Key));
         Assert.All(rows, r => Assert.Equal(2.5, r.EndToEndMs));
         Assert.Null(rows[2].FixedMs);
+        Assert.All(rows, r => Assert.Equal((105.0, 118.0), (r.CoreLatencyNs, r.CoreLatencyAfterNs)));
 
         var summary = Assert.Single(LayerProfileSummary.Of(rows));
         Assert.Equal(2.25, summary.LayersMs, 12);
@@ -110,5 +111,26 @@ public sealed class LayerProfilerTests : IDisposable
         Assert.Equal(0.15 / 2.25, summary.FixedShare, 12);
         Assert.Equal(0.01, summary.ProfilerOverheadMs, 12);
         Assert.Equal("dense convolution 3x3", summary.Types[0].LayerType);
+    }
+
+    [Theory]
+    [InlineData(2, 105, 452, true)]
+    [InlineData(2, 452, 118, true)]
+    [InlineData(2, 105, 170, false)]
+    [InlineData(1, 105, 452, false)]
+    public void A_multi_threaded_cell_profiled_while_the_host_moved_its_cpus_says_so(int threads, double before, double after, bool changed)
+    {
+        var answer = new LayerProfileAnswer
+        {
+            Succeeded = true, EndToEndMs = 1.0, FixedCostResolution = 1, CoreLatencyNs = before,
+            Layers = [new ProfiledLayer("conv1", "dense convolution 3x3", 1000, 1.0, 0.1, "")],
+        };
+        var cell = new ProfileCell("m", BackendCatalog.OrtCpu, threads, 1, 64);
+
+        string line = LayerProfileRunner.Describe(new ProfileOutcome(cell, LayerProfileRunner.Rows(cell, answer, after), null, 1));
+
+        Assert.StartsWith("m on ort-cpu: layers 1.00 ms = 100% of the end-to-end 1.00 ms (within 15%)", line);
+        if (changed) Assert.EndsWith($"; the machine state changed during the profile (core-to-core round trip {before:0} ns → {after:0} ns): its layers and end-to-end time may come from different states; profile it again", line);
+        else Assert.DoesNotContain("machine state", line);
     }
 }
