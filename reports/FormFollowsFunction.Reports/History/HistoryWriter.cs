@@ -216,54 +216,40 @@ internal static class HistoryDashboard
         return box.ToString();
     }
 
-    /// <summary>Per machine: geometric-mean latency per backend over time, and geometric-mean speed-up over the baseline.</summary>
+    /// <summary>
+    /// Per machine: each backend's latency relative to its cells' own medians over the runs (<see cref="MachineTrends.RelativeLatency"/>),
+    /// and its geometric-mean speed-up over the baseline.
+    /// </summary>
     private static IEnumerable<(string Title, byte[] Png, string Caption)> MachineFigures(HistoryOutcome outcome, MachineHistory machine)
     {
-        var backends = machine.Runs.SelectMany(r => r.Rows).Select(r => r.Backend).Distinct().Order(StringComparer.Ordinal).ToList();
-        string title = $"{machine.Name}: geometric-mean latency per run";
-        var plot = PaperPlot.Create(title, "Run created (UTC)", "Geometric-mean latency (ms; log scale)");
-        bool any = false;
-        double low = double.PositiveInfinity, high = 0;
-        for (int b = 0; b < backends.Count; b++)
+        var latency = MachineTrends.RelativeLatency(machine);
+        var backends = latency.Select(l => l.Backend).ToList();
+        void Draw(Plot plot, IReadOnlyList<TrendLine> lines, Func<double, double> y)
         {
-            var points = machine.Runs.Select(r => (r.Manifest.CreatedUtc, Value: HistoryWriter.GeometricMean(
-                r.Rows.Where(row => row.Backend == backends[b] && row.IsOk && row.MedianMs > 0).Select(row => row.MedianMs!.Value)))).Where(p => !double.IsNaN(p.Value)).ToList();
-            if (points.Count == 0) continue;
-            AddLine(plot, backends[b], b, points.Select(p => p.CreatedUtc.ToOADate()).ToArray(), points.Select(p => Math.Log10(p.Value)).ToArray());
-            low = Math.Min(low, points.Min(p => p.Value));
-            high = Math.Max(high, points.Max(p => p.Value));
-            any = true;
+            foreach (var line in lines)
+                AddLine(plot, line.Backend, backends.IndexOf(line.Backend), [.. line.Points.Select(p => p.Run.ToOADate())], [.. line.Points.Select(p => y(p.Value))]);
         }
-        if (any)
+
+        string title = $"{machine.Name}: latency relative to each cell's median";
+        if (latency.Count > 0)
         {
-            AxisTicks.Logarithmic(plot.Axes.Left, low, high, AxisTicks.Plain);
+            // A linear axis: the ratios stay near 1, where a logarithmic one would label one or two ticks.
+            var plot = PaperPlot.Create(title, "Run created (UTC)", "Latency / the cell's median over the runs (×)");
+            Draw(plot, latency, v => v);
+            PaperPlot.ParityLine(plot, "each cell's median");
             IsoDateTicks(plot, machine);
             PaperPlot.LegendOutside(plot);
-            yield return (title, Png(plot), "Geometric mean over the cells ok in each run (the set of cells can change between runs).");
+            yield return (title, Png(plot), "Per run, the geometric mean over the backend's ok cells of the cell's median over that cell's median across the runs; " +
+                "a multi-threaded cell is compared within its machine state (core-to-core round trip), so neither a run in the other state nor a cell more or fewer moves a line, and a change of the backend moves it by its factor.");
         }
 
         string baseline = outcome.Options.BaselineBackend;
+        var speedup = MachineTrends.Speedup(machine, baseline);
         title = $"{machine.Name}: geometric-mean speed-up over {baseline}";
-        plot = PaperPlot.Create(title, "Run created (UTC)", $"Speed-up over {baseline} (×)");
-        any = false;
-        for (int b = 0; b < backends.Count; b++)
+        if (speedup.Count > 0)
         {
-            if (string.Equals(backends[b], baseline, StringComparison.OrdinalIgnoreCase)) continue;
-            var points = new List<(double X, double Y)>();
-            foreach (var run in machine.Runs)
-            {
-                var ratios = run.Rows.Where(row => row.Backend == backends[b] && row.IsOk && row.MedianMs > 0)
-                    .Select(row => (row, base_: run.Row(row.Key with { Backend = baseline })))
-                    .Where(p => p.base_ is { IsOk: true, MedianMs: > 0 })
-                    .Select(p => p.base_!.MedianMs!.Value / p.row.MedianMs!.Value).ToList();
-                if (ratios.Count > 0) points.Add((run.Manifest.CreatedUtc.ToOADate(), HistoryWriter.GeometricMean(ratios)));
-            }
-            if (points.Count == 0) continue;
-            AddLine(plot, backends[b], b, points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray());
-            any = true;
-        }
-        if (any)
-        {
+            var plot = PaperPlot.Create(title, "Run created (UTC)", $"Speed-up over {baseline} (×)");
+            Draw(plot, speedup, v => v);
             PaperPlot.ParityLine(plot, baseline);
             IsoDateTicks(plot, machine);
             PaperPlot.LegendOutside(plot);

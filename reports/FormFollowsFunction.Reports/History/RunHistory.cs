@@ -272,7 +272,7 @@ public static class RunHistory
     /// Each core-to-core round trip of the machine's multi-threaded rows and launches, mapped to its machine
     /// state (<see cref="CoreLatencyStates"/>), over all the machine's runs at once, so that one state has one name.
     /// </summary>
-    private static Dictionary<double, double> MachineStates(MachineHistory machine)
+    internal static Dictionary<double, double> MachineStates(MachineHistory machine)
     {
         var values = machine.Runs.SelectMany(r => r.Rows)
             .Where(r => CoreLatencyStates.Matters(r.Threads) && r.CoreLatencyNs is > 0).Select(r => r.CoreLatencyNs!.Value)

@@ -140,6 +140,44 @@ public sealed class HistoryTests : IDisposable
     }
 
     [Fact]
+    public void The_dashboards_latency_line_is_moved_neither_by_nights_in_the_other_machine_state_nor_by_a_missing_cell()
+    {
+        // Every cell runs at 2 threads; the far nights (420 ns) make every cell twice as slow, and one model fails on night 4.
+        int[] far = [2, 5, 7];
+        var runs = new SyntheticHistory
+        {
+            Runs = 8, Seed = 5, RunNoise = 0.01,
+            CoreLatencyOfRun = run => far.Contains(run) ? 420 : 105,
+            Factor = (run, _, _) => far.Contains(run) ? 2.0 : 1.0,
+            Fails = (run, model) => run == 4 && model == "residual-d3-w1.0",
+        }.Write(_temp.Combine("runs"));
+        var machine = Assert.Single(Analyse(runs).Machines);
+
+        var latency = MachineTrends.RelativeLatency(machine);
+
+        Assert.Equal([("ort-cpu", 8), ("torch-cpu", 8)], latency.Select(l => (l.Backend, l.Points.Count)));
+        // Run-to-run noise only: a geometric mean of latencies would double on nights 2, 5 and 7 and move on night 4.
+        Assert.All(latency, l => Assert.All(l.Points, p => Assert.InRange(p.Value, 0.95, 1.05)));
+    }
+
+    [Fact]
+    public void The_dashboards_lines_show_a_backends_change_by_its_factor()
+    {
+        var runs = Planted.Write(_temp.Combine("runs"));
+        var machine = Assert.Single(Analyse(runs).Machines);
+
+        var latency = MachineTrends.RelativeLatency(machine);
+        var speedup = Assert.Single(MachineTrends.Speedup(machine, "torch-cpu"));
+
+        Assert.Equal(["ort-cpu", "torch-cpu"], latency.Select(l => l.Backend));
+        // ort-cpu 25% slower from run 6: its relative latency and its speed-up move by that factor; torch-cpu's does not.
+        Assert.InRange(latency[0].Points[7].Value / latency[0].Points[0].Value, 1.15, 1.35);
+        Assert.InRange(latency[1].Points[7].Value / latency[1].Points[0].Value, 0.93, 1.07);
+        Assert.Equal("ort-cpu", speedup.Backend);
+        Assert.InRange(speedup.Points[0].Value / speedup.Points[7].Value, 1.15, 1.35);
+    }
+
+    [Fact]
     public void The_runs_before_a_step_alone_have_no_regression()
     {
         var runs = Planted.Write(_temp.Combine("runs"));

@@ -41,6 +41,9 @@ public sealed record SyntheticHistory
     /// <summary>Latency factor of a launch by its core-to-core round trip: what a machine state does to the cells.</summary>
     public Func<double?, double> StateFactor { get; init; } = _ => 1.0;
 
+    /// <summary>Whether a model's cells failed on a 1-based run number (status failed, no latency): a cell missing from that night.</summary>
+    public Func<int, string, bool> Fails { get; init; } = (_, _) => false;
+
     /// <summary>onnxruntime version by 1-based run number.</summary>
     public Func<int, string> OnnxRuntimeVersion { get; init; } = _ => "1.31.1";
 
@@ -115,6 +118,11 @@ public sealed record SyntheticHistory
             row.CoreLatencyNs = cores.All(c => c is null) ? CoreLatencyOfRun(run) : MathNet.Numerics.Statistics.Statistics.Median(chosen.Select(i => cores[i]!.Value));
             row.Launches = estimate.Count;
             row.LaunchCv = estimate.Cv;
+            if (Fails(run, model))
+            {
+                row.Status = CellStatus.Failed.ToColumn();
+                row.MedianMs = null;
+            }
             results.Add(row);
         }
         WriteCsv(folder.ResultsFile, results);
