@@ -14,9 +14,10 @@ public sealed record OrtCalibrationRun(double ProfiledMs, double PlainMs, int No
 }
 
 /// <summary>
-/// The time ONNX Runtime's profiler spends inside every node's <c>kernel_time</c> event, measured on
-/// calibration graphs in the profiling process and removed from each profiled node: one figure for
-/// nodes without weights, one for nodes with weights.
+/// The time ONNX Runtime's profiler spends inside every node's <c>kernel_time</c> event, measured in the
+/// profiling process and removed from each profiled node: one figure for nodes without weights, one for
+/// nodes with weights. The calibration graphs below give the two figures' split, the cell's own network
+/// at its smallest input their level (<see cref="ScaledTo"/>).
 /// </summary>
 /// <remarks>
 /// <para>ONNX Runtime's sequential executor reads the kernel's start time before it builds the event's
